@@ -1,0 +1,99 @@
+"""Exceptions: one class per failure, each saying when it is raised.
+
+Every error the suite raises on bad input derives from :class:`HepSurrogatesError` and carries
+an ``exit_code`` that the command line returns, so scripts can tell failures apart:
+
+===========  =======================================================
+exit code    meaning
+===========  =======================================================
+2            bad arguments (unknown sample, non-positive count, ...)
+3            output cannot be written
+4            input file missing, unreadable, corrupt or of the wrong schema
+5            the generator or a computation failed
+6            a model bundle does not match what the caller expects
+===========  =======================================================
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "HepSurrogatesError",
+    "InvalidArgumentError",
+    "UnknownSampleError",
+    "OutputNotWritableError",
+    "InputFileError",
+    "MissingInputFileError",
+    "CorruptInputFileError",
+    "SchemaError",
+    "MissingBranchError",
+    "GenerationError",
+]
+
+
+class HepSurrogatesError(Exception):
+    """Base class of every error raised on bad input or a failed computation."""
+
+    exit_code: int = 1
+
+
+class InvalidArgumentError(HepSurrogatesError, ValueError):
+    """Raised when an argument has a value outside its documented domain."""
+
+    exit_code = 2
+
+
+class UnknownSampleError(InvalidArgumentError, KeyError):
+    """Raised when a sample name is not in the registry of physics processes."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        self.known = list(known)
+        super().__init__(f"unknown sample {name!r}; known samples: {', '.join(self.known)}")
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])
+
+
+class OutputNotWritableError(HepSurrogatesError, OSError):
+    """Raised when an output directory cannot be created or written to."""
+
+    exit_code = 3
+
+
+class InputFileError(HepSurrogatesError, OSError):
+    """Base class of the errors about an input file."""
+
+    exit_code = 4
+
+
+class MissingInputFileError(InputFileError, FileNotFoundError):
+    """Raised when an input file (or fileset JSON) does not exist."""
+
+
+class CorruptInputFileError(InputFileError):
+    """Raised when a file exists but cannot be read as ROOT (corrupt or truncated)."""
+
+
+class SchemaError(InputFileError):
+    """Raised when a file is readable but is not of the expected schema (no ``Events`` tree,
+    a malformed fileset JSON, a card that fails its JSON schema)."""
+
+
+class MissingBranchError(SchemaError, KeyError):
+    """Raised when branches that a computation needs are absent from the input."""
+
+    def __init__(self, source: str, missing: list[str]) -> None:
+        self.source = source
+        self.missing = sorted(missing)
+        super().__init__(
+            f"{source}: missing branch(es) {', '.join(self.missing)}"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class GenerationError(HepSurrogatesError, RuntimeError):
+    """Raised when the event generator or the detector simulation fails for a chunk."""
+
+    exit_code = 5
