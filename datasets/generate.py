@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -215,10 +215,13 @@ def generate(
     files = [Path(r.path) for r in results]
     metadata = {
         "sample": sample, "seed": int(seed), "n_events": int(n_events), "chunk_size": chunk_size,
-        "options": resolved, "extra_settings": list(extra_settings), "xsec_pb": sigma_pb,
+        "options": resolved, "extra_settings": list(extra_settings),
+        # Pythia's estimate; null where the sample reshapes the cross section (flat mass)
+        "xsec_pb": sigma_pb if spec.physical_xsec else None,
     }
     fileset = update_fileset(out, sample, files, metadata)
-    return GenerationResult(sample, files, fileset, int(n_events), timings, sigma_pb, wall)
+    return GenerationResult(sample, files, fileset, int(n_events), timings,
+                            sigma_pb if spec.physical_xsec else float("nan"), wall)
 
 
 def _run_parallel(tasks: list[ChunkTask], workers: int, bar: Any) -> list[ChunkResult]:
@@ -256,10 +259,3 @@ def _cleanup(tasks: list[ChunkTask]) -> None:
     for task in tasks:
         Path(task.path + ".part").unlink(missing_ok=True)
 
-
-def result_summary(result: GenerationResult) -> dict[str, Any]:
-    """JSON-ready summary of a generation run."""
-    d = asdict(result)
-    d["files"] = [str(f) for f in result.files]
-    d["fileset"] = str(result.fileset)
-    return d

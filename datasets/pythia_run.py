@@ -7,7 +7,7 @@ this step (gen-level flags, jets, detector) is columnar.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,7 +204,3 @@ class PythiaRun:
             seconds_copy=t_copy,
         )
 
-
-def settings_summary(options: Mapping[str, float], settings: Sequence[str]) -> dict[str, Any]:
-    """A JSON-ready description of how a chunk was generated (for provenance)."""
-    return {"options": dict(options), "pythia_settings": list(settings)}

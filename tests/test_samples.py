@@ -73,6 +73,7 @@ def test_fileset_and_provenance(htautau_sample):
     assert sorted(ds["files"]) == sorted(str(f) for f in htautau_sample.files)
     assert set(ds["files"].values()) == {"Events"}
     assert ds["metadata"]["n_events"] == 2000 and ds["metadata"]["seed"] == 11
+    assert ds["metadata"]["xsec_pb"] is None  # the flattened mass makes Pythia's sigma unphysical
     prov = read_provenance(htautau_sample.files[1])
     assert prov["sample"] == "htautau" and prov["chunk"] == 1 and prov["seed"] == 11
     assert "HiggsSM:gg2H = on" in prov["pythia_settings"]
@@ -124,6 +125,29 @@ def test_tau_branching_fractions_agree_with_pdg(htautau_sample):
     for mode, br in PDG_TAU_BR.items():
         k = sum(c == mode for c in classes)
         assert abs(binomial_pull(k, n, br)) < 3.0, (mode, k / n, br)
+
+
+#: di-tau channel fractions from the PDG tau branching fractions (B_e 17.82 %, B_mu 17.39 %,
+#: hadronic the rest): tau_h tau_h, mu tau_h, e tau_h, e mu, mu mu, e e
+_BE, _BM = 0.1782, 0.1739
+_BH = 1.0 - _BE - _BM
+CHANNELS = {"tt": _BH**2, "mt": 2 * _BM * _BH, "et": 2 * _BE * _BH, "em": 2 * _BE * _BM, "mm": _BM**2, "ee": _BE**2}
+
+
+def test_all_six_ditau_channels(htautau_sample):
+    labels: list[str] = []
+    for ev in _each_file(htautau_sample):
+        gp = ev.GenPart
+        taus = gp[(abs(gp.pdgId) == 15) & gp.hasFlags(["isLastCopy", "fromHardProcess"])]
+        kids = abs(taus.children.pdgId)
+        leg = ak.where(ak.any(kids == 11, axis=2), "e", ak.where(ak.any(kids == 13, axis=2), "m", "t"))
+        assert ak.all(ak.num(leg) == 2)
+        for a, b in ak.to_list(leg):
+            labels.append("".join(sorted(a + b, key="emt".index)))
+    for channel, fraction in CHANNELS.items():
+        key = "".join(sorted(channel, key="emt".index))
+        k = sum(label == key for label in labels)
+        assert abs(binomial_pull(k, len(labels), fraction)) < 4.0, (channel, k / len(labels), fraction)
 
 
 def test_higgs_mass_is_flat(htautau_sample):

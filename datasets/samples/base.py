@@ -43,6 +43,8 @@ class SampleSpec:
         teacher: maps per-event generator information (``mHat`` and friends, as numpy arrays)
             to ``Teacher_<name>`` columns.
         default_chunk_size: events per output file.
+        physical_xsec: whether Pythia's cross-section estimate is the physical one (False when
+            hooks reshape the distribution, e.g. a flattened mass spectrum).
     """
 
     name: str
@@ -54,6 +56,7 @@ class SampleSpec:
         default=lambda info: {}
     )
     default_chunk_size: int = 2000
+    physical_xsec: bool = True
 
     def resolve_options(self, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
         """The options with user overrides applied; unknown option names are an error."""

@@ -119,4 +119,5 @@ SAMPLE = SampleSpec(
     hooks=_hooks,
     teacher=_teacher,
     default_chunk_size=2000,
+    physical_xsec=False,  # the flattening hook reshapes dsigma/dm
 )
