@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from hepsurrogates import __version__
 from hepsurrogates.exceptions import HepSurrogatesError, InvalidArgumentError
@@ -75,9 +76,116 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_cmd_generate)
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    if args.family != "ditau":
+        raise InvalidArgumentError(f"train: unknown family {args.family!r} (available: ditau)")
+    from hepsurrogates.training.ditau import DiTauTrainConfig, train_ditau
+
+    cfg = DiTauTrainConfig.from_json(args.config) if args.config else DiTauTrainConfig()
+    command = "hepsurrogates train ditau" + (f" --config {args.config}" if args.config else "") + f" --out {args.out}"
+    result = train_ditau(cfg, args.out, samples_dir=args.samples_dir, train_fileset=args.data,
+                         progress=not args.quiet, command=command)
+    ind = result.metrics.get("independent_sample") or result.metrics["test_split"]
+    print(json.dumps({
+        "bundle": str(result.bundle_path),
+        "resolution_100_800_percent": {k: ind[k]["resolution_mean_100_800_percent"] for k in ("m_ML", "FastMTT")},
+        "max_median_response_deviation_70_800": ind["m_ML"]["max_abs_median_response_deviation_70_800"],
+        "epochs": len(result.history.train_loss),
+    }))
+    return 0
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a surrogate and write its bundle and validation report")
+    p.add_argument("family", help="surrogate family (ditau)")
+    p.add_argument("--config", help="training configuration JSON (default: the published settings)")
+    p.add_argument("--data", help="fileset JSON of the training sample (default: generate it from the config)")
+    p.add_argument("--samples-dir", default="samples", help="where configured samples are found or generated")
+    p.add_argument("--out", required=True, help="output directory for the bundle and reports/")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    p.set_defaults(handler=_cmd_train)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from hepsurrogates.fileset import load_fileset
+    from hepsurrogates.models.bundle import ModelBundle
+    from hepsurrogates.models.shipped import load_shipped
+    from hepsurrogates.processors.ditau import DiTauMassProcessor
+    from hepsurrogates.processors.outputs import save_results
+    from hepsurrogates.processors.runner import run_processor
+
+    unknown = [s for s in args.surrogates if s != "ditau"]
+    if unknown:
+        raise InvalidArgumentError(f"run: unknown surrogate(s) {unknown} (available: ditau)")
+    if args.scheduler and args.workers:
+        raise InvalidArgumentError("run: give --scheduler or --workers, not both")
+    fileset = load_fileset(args.fileset)
+    bundle = ModelBundle.load(args.bundle, family="ditau") if args.bundle else load_shipped("ditau_mass", family="ditau")
+    out = Path(args.out)
+    skim_dir = None if args.skim == "none" else str(out / "skim")
+    proc = DiTauMassProcessor(bundle, selection=args.selection, with_fastmtt=args.with_fastmtt,
+                              skim_dir=skim_dir, skim_format="root" if args.skim == "none" else args.skim)
+    results = run_processor(fileset, proc, executor=args.executor, scheduler=args.scheduler,
+                            workers=args.workers or 1, chunksize=args.chunksize, progress=not args.quiet)
+    summary = save_results(results, out, extra={"bundle": bundle.path, "executor": args.executor,
+                                                "scheduler": args.scheduler or f"LocalCluster({args.workers or 1})"})
+    print(json.dumps({"out": str(out), "datasets": summary["datasets"]}))
+    return 0
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    from hepsurrogates.processors.runner import EXECUTORS
+
+    p = sub.add_parser("run", help="attach surrogate columns to a fileset: histograms, skim, summary")
+    p.add_argument("--fileset", required=True, help="coffea fileset JSON")
+    p.add_argument("--surrogates", nargs="+", default=["ditau"], help="surrogate families to attach (ditau)")
+    p.add_argument("--bundle", help="model bundle (default: the shipped one)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
+    where.add_argument("--workers", type=int, help="local Dask workers / processes (default 1)")
+    p.add_argument("--executor", choices=EXECUTORS, default="dask", help="execution path (default dask)")
+    p.add_argument("--chunksize", type=int, default=100_000, help="events per task")
+    p.add_argument("--selection", choices=["analysis", "loose"], default="analysis", help="di-tau object selection")
+    p.add_argument("--with-fastmtt", action="store_true", help="also attach the FastMTT mass")
+    p.add_argument("--skim", choices=["root", "parquet", "none"], default="root", help="skim format (default root)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    p.set_defaults(handler=_cmd_run)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from hepsurrogates.processors.demo import format_summary, run_demo
+
+    fileset = None
+    if args.generate:
+        from hepsurrogates.datasets import generate
+
+        gen_dir = Path(args.out) / "samples"
+        fileset = {}
+        for sample, seed in (("htautau", 101), ("dy_ll", 102)):
+            r = generate(sample, args.events, seed=seed, out_dir=gen_dir, workers=args.workers, progress=not args.quiet)
+            fileset[sample] = {"files": {str(f): "Events" for f in r.files}}
+    summary = run_demo(args.out, workers=args.workers, fileset=fileset, progress=not args.quiet)
+    print(format_summary(summary))
+    return 0
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="the main job on the embedded default (shipped samples and bundle)")
+    p.add_argument("--out", default="demo_output", help="output directory (default ./demo_output)")
+    p.add_argument("--workers", type=int, default=2, help="local Dask workers (default 2)")
+    p.add_argument("--generate", action="store_true", help="generate fresh samples with Pythia instead")
+    p.add_argument("--events", type=int, default=2000, help="events per sample with --generate")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    p.set_defaults(handler=_cmd_demo)
+
+
 #: sub-command name -> function adding its parser
 COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "generate": _add_generate,
+    "train": _add_train,
+    "run": _add_run,
+    "demo": _add_demo,
 }
 
 

@@ -27,6 +27,12 @@ __all__ = [
     "SchemaError",
     "MissingBranchError",
     "GenerationError",
+    "BundleError",
+    "CardMissingError",
+    "CardSchemaError",
+    "CardMismatchError",
+    "FeatureMismatchError",
+    "NonFiniteFeatureError",
 ]
 
 
@@ -97,3 +103,33 @@ class GenerationError(HepSurrogatesError, RuntimeError):
     """Raised when the event generator or the detector simulation fails for a chunk."""
 
     exit_code = 5
+
+
+class BundleError(HepSurrogatesError):
+    """Base class of the errors about a model bundle (ONNX file plus card)."""
+
+    exit_code = 6
+
+
+class CardMissingError(BundleError):
+    """Raised when an ONNX file carries no hepsurrogates card (not a bundle)."""
+
+
+class CardSchemaError(BundleError):
+    """Raised when a card does not validate against its versioned JSON schema; the message names
+    the path in the card, the bad value and what the schema expects."""
+
+
+class CardMismatchError(BundleError):
+    """Raised when a card does not match the graph it describes (input name or width, output
+    name, sha256 of the weights), a card written beside the file differs from the embedded one,
+    or the card is not of the family or features the caller expects."""
+
+
+class FeatureMismatchError(BundleError, ValueError):
+    """Raised when the features given to a model have the wrong width or names."""
+
+
+class NonFiniteFeatureError(BundleError, ValueError):
+    """Raised when a feature given to a model is NaN or infinite; the message names the
+    feature and the number of bad rows."""

@@ -1,0 +1,152 @@
+"""Run a processor over a coffea fileset, on any of coffea's execution paths.
+
+========================  ==================================================================
+executor                  what runs
+========================  ==================================================================
+``dask``                  ``NanoEventsFactory(mode="dask")`` per dataset, then ``dask.compute``
+``dataset-tools``         coffea ``dataset_tools.preprocess`` + ``apply_to_fileset`` + compute
+``iterative``             ``processor.Runner`` with ``IterativeExecutor`` (one process)
+``futures``               ``processor.Runner`` with ``FuturesExecutor`` (a process pool)
+``dask-runner``           ``processor.Runner`` with ``DaskExecutor`` (a distributed client)
+========================  ==================================================================
+
+The dask paths use a ``dask.distributed`` client: a ``LocalCluster`` with ``workers`` single-
+threaded processes by default, or any running scheduler given by address (a dask-jobqueue or
+dask-gateway cluster's ``scheduler_address`` included). Every input file is checked first
+(:func:`hepsurrogates.nanoio.check_file`), so a missing or corrupt file stops the run before
+any work with a specific error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
+
+from hepsurrogates.exceptions import InvalidArgumentError
+from hepsurrogates.nanoio import check_file
+
+__all__ = ["EXECUTORS", "Executor", "dask_client", "normalise_fileset", "run_processor"]
+
+Executor = Literal["dask", "dataset-tools", "iterative", "futures", "dask-runner"]
+EXECUTORS: tuple[str, ...] = ("dask", "dataset-tools", "iterative", "futures", "dask-runner")
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """A distributed client: connected to ``scheduler`` or to a new LocalCluster of ``workers``
+    single-threaded worker processes (closed on exit)."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        client = Client(scheduler)
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    with LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as client:
+        yield client
+
+
+def normalise_fileset(fileset: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Accept ``{ds: [files]}`` or the dataset_tools form; return the dataset_tools form."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, ds in fileset.items():
+        if isinstance(ds, (list, tuple)):
+            ds = {"files": {str(f): "Events" for f in ds}}
+        files = ds.get("files") if isinstance(ds, Mapping) else None
+        if not files:
+            raise InvalidArgumentError(f"dataset {name!r} has no files")
+        if isinstance(files, (list, tuple)):
+            files = {str(f): "Events" for f in files}
+        out[name] = {"files": dict(files), "metadata": dict(ds.get("metadata") or {})}
+    return out
+
+
+def _check_inputs(fileset: Mapping[str, dict[str, Any]], required: tuple[str, ...]) -> dict[str, int]:
+    """Check every file; return its number of entries."""
+    return {path: check_file(path, required) for ds in fileset.values() for path in ds["files"]}
+
+
+def _steps(n: int, chunksize: int) -> list[list[int]]:
+    return [[s, min(s + chunksize, n)] for s in range(0, n, chunksize)] or [[0, 0]]
+
+
+def _unwrap(result: Mapping[str, Any], name: str) -> Any:
+    """Processors return {dataset: output}; some paths nest it once more under the dataset."""
+    inner = result.get(name, result)
+    if isinstance(inner, Mapping) and name in inner and len(inner) == 1:
+        return inner[name]
+    return inner
+
+
+def run_processor(
+    fileset: Mapping[str, Any],
+    processor_instance: Any,
+    executor: Executor = "dask",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    chunksize: int = 100_000,
+    required: tuple[str, ...] = (),
+    client: Any = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Process every dataset; returns ``{dataset: computed output}``.
+
+    Args:
+        client: an existing distributed client (else one is made from ``scheduler``/``workers``
+            for the dask paths).
+    """
+    import dask
+
+    from hepsurrogates.nanoschema import PresentCollectionsNanoAODSchema
+
+    if executor not in EXECUTORS:
+        raise InvalidArgumentError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if chunksize <= 0:
+        raise InvalidArgumentError(f"chunksize must be positive, got {chunksize}")
+    fs = normalise_fileset(fileset)
+    entries = _check_inputs(fs, required)
+
+    if executor in ("iterative", "futures"):
+        from coffea import processor
+
+        ex = (processor.IterativeExecutor(status=progress) if executor == "iterative"
+              else processor.FuturesExecutor(workers=workers or 1, status=progress))
+        runner = processor.Runner(executor=ex, schema=PresentCollectionsNanoAODSchema, chunksize=chunksize)
+        out = runner(fs, processor_instance=processor_instance, treename="Events")
+        return {name: _unwrap(out, name) for name in fs if name in out}
+
+    needs_client = client is None
+    with (dask_client(scheduler, workers) if needs_client else contextlib.nullcontext(client)) as cl:
+        if executor == "dask-runner":
+            from coffea import processor
+
+            runner = processor.Runner(executor=processor.DaskExecutor(client=cl, status=progress),
+                                      schema=PresentCollectionsNanoAODSchema, chunksize=chunksize)
+            out = runner(fs, processor_instance=processor_instance, treename="Events")
+            return {name: _unwrap(out, name) for name in fs if name in out}
+        if executor == "dataset-tools":
+            from coffea.dataset_tools import DataGroupSpec, apply_to_fileset, preprocess
+
+            available, _ = preprocess(DataGroupSpec(fs), step_size=chunksize, skip_bad_files=False)
+            graphs = apply_to_fileset(processor_instance, available, schemaclass=PresentCollectionsNanoAODSchema)
+            if isinstance(graphs, tuple):
+                graphs = graphs[0]
+            (computed,) = dask.compute(graphs)
+            return {name: _unwrap(computed, name) for name in fs}
+        from coffea.nanoevents import NanoEventsFactory
+
+        graphs = {}
+        for name, ds in fs.items():
+            files = {path: {"object_path": tree, "steps": _steps(entries[path], chunksize)}
+                     for path, tree in ds["files"].items()}
+            events = NanoEventsFactory.from_root(
+                files, mode="dask", schemaclass=PresentCollectionsNanoAODSchema,
+                metadata={"dataset": name, **ds["metadata"]},
+            ).events()
+            graphs[name] = processor_instance.process(events)[name]
+        (computed,) = dask.compute(graphs)
+        return computed
