@@ -182,7 +182,7 @@ def _cms_status(rec: ParticleRecord) -> np.ndarray:
 def _lhe(process: ParticleRecord) -> ak.Array:
     ast = np.abs(process.status)
     sel = (ast >= 21) & (ast <= 29)
-    px, py, pz, e = process.px[sel], process.py[sel], process.pz[sel], process.e[sel]
+    px, py, pz = process.px[sel], process.py[sel], process.pz[sel]
     st = process.status[sel]
     lhe_status = np.where(st > 0, 1, np.where(np.abs(st) == 21, -1, 2)).astype(np.int32)
     event_of = np.repeat(np.arange(process.n_events), process.counts)[sel]

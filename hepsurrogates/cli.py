@@ -162,8 +162,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
         gen_dir = Path(args.out) / "samples"
         fileset = {}
-        for sample, seed in (("htautau", 101), ("dy_ll", 102)):
-            r = generate(sample, args.events, seed=seed, out_dir=gen_dir, workers=args.workers, progress=not args.quiet)
+        for sample, seed, options in (("htautau", 101, {}), ("dy_ll", 102, {"tautau_only": 1})):
+            r = generate(sample, args.events, seed=seed, out_dir=gen_dir, workers=args.workers, options=options,
+                         progress=not args.quiet)
             fileset[sample] = {"files": {str(f): "Events" for f in r.files}}
     summary = run_demo(args.out, workers=args.workers, fileset=fileset, progress=not args.quiet)
     print(format_summary(summary))

@@ -24,7 +24,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ CARD_KEY = "hepsurrogates.card"
 CARD_SCHEMA_VERSION = "1.0.0"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(version: str) -> dict[str, Any]:
     try:
         text = resources.files("hepsurrogates").joinpath("schemas", "model_card", f"{version}.json").read_text()

@@ -152,7 +152,7 @@ def fastmtt_scan(
     for start in range(0, n, _BATCH):
         sl = slice(start, min(start + _BATCH, n))
 
-        def col(a):
+        def col(a, sl=sl):
             return a[sl][:, None, None]
 
         a1 = _cartesian(pt1[sl], eta1[sl], phi1[sl], m1[sl])

@@ -26,7 +26,7 @@ import awkward as ak
 import numpy as np
 from coffea.ml_tools.helper import nonserializable_attribute, numpy_call_wrapper
 
-from hepsurrogates.exceptions import CardMismatchError
+from hepsurrogates.exceptions import CardMismatchError, NonFiniteFeatureError
 
 from .bundle import ModelBundle
 
@@ -72,10 +72,15 @@ class OnnxColumn(nonserializable_attribute, numpy_call_wrapper):
         return list(args), {}
 
     def validate_numpy_input(self, valid: np.ndarray, *columns: np.ndarray) -> None:
+        """Width, and finiteness of every column in the rows that will be evaluated."""
         if len(columns) != self.bundle.width:
             raise CardMismatchError(f"{self.bundle.name}: {len(columns)} feature columns for a model of width {self.bundle.width}")
-        x = np.stack([np.asarray(c, dtype=np.float32) for c in columns], axis=1) if len(valid) else np.zeros((0, self.bundle.width), np.float32)
-        self.bundle.check_inputs(x, rows=np.asarray(valid, dtype=bool))
+        used = np.asarray(valid, dtype=bool)
+        bad = [(name, int((~np.isfinite(np.asarray(c)[used])).sum())) for name, c in zip(self.bundle.feature_names, columns)]
+        bad = [(name, k) for name, k in bad if k]
+        if bad:
+            raise NonFiniteFeatureError(
+                f"{self.bundle.name}: non-finite input features: " + ", ".join(f"{n} ({k} rows)" for n, k in bad))
 
     def numpy_call(self, valid: np.ndarray, *columns: np.ndarray) -> np.ndarray:
         valid = np.asarray(valid, dtype=bool)

@@ -1,8 +1,9 @@
 """``hepsurrogates demo``: the main job on the embedded default.
 
 Runs :class:`~hepsurrogates.processors.ditau.DiTauMassProcessor` with the shipped ``ditau_mass``
-bundle (and FastMTT) over the two small samples shipped with the package (``htautau`` and
-``dy_ll``, 2000 events each), in dask mode on a local Dask cluster; writes a ROOT skim,
+bundle (and FastMTT) over the two small samples shipped with the package (2000 ``htautau``
+events and 4000 ``dy_ll`` Z/γ* → ττ events, seeds no training used), in dask mode on a local
+Dask cluster; writes a ROOT skim,
 histograms and plots; reads the skim back with NanoAODSchema and prints a short summary: the
 di-τ pairs per channel, the m_ML and FastMTT resolutions on the Higgs sample (the generated
 mass is in the skim) and the Z → ττ peak on Drell–Yan.

@@ -12,9 +12,9 @@ executor                  what runs
 
 The dask paths use a ``dask.distributed`` client: a ``LocalCluster`` with ``workers`` single-
 threaded processes by default, or any running scheduler given by address (a dask-jobqueue or
-dask-gateway cluster's ``scheduler_address`` included). Every input file is checked first
+dask-gateway cluster's ``scheduler_address`` included). Every local input file is checked first
 (:func:`hepsurrogates.nanoio.check_file`), so a missing or corrupt file stops the run before
-any work with a specific error.
+any work with a specific error; remote files (``root://``, ``https://``) are opened by uproot.
 """
 
 from __future__ import annotations
@@ -65,9 +65,15 @@ def normalise_fileset(fileset: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _check_inputs(fileset: Mapping[str, dict[str, Any]], required: tuple[str, ...]) -> dict[str, int]:
-    """Check every file; return its number of entries."""
-    return {path: check_file(path, required) for ds in fileset.values() for path in ds["files"]}
+def _is_remote(path: str) -> bool:
+    return "://" in path and not path.startswith("file://")
+
+
+def _check_inputs(fileset: Mapping[str, dict[str, Any]], required: tuple[str, ...]) -> dict[str, int | None]:
+    """Check every local file and return its number of entries; remote files (root://, https://,
+    s3://) are left to uproot, which reports their errors when they are read (entries None)."""
+    return {path: (None if _is_remote(path) else check_file(path, required))
+            for ds in fileset.values() for path in ds["files"]}
 
 
 def _steps(n: int, chunksize: int) -> list[list[int]]:
@@ -141,7 +147,8 @@ def run_processor(
 
         graphs = {}
         for name, ds in fs.items():
-            files = {path: {"object_path": tree, "steps": _steps(entries[path], chunksize)}
+            files = {path: ({"object_path": tree, "steps": _steps(entries[path], chunksize)}
+                            if entries[path] is not None else tree)
                      for path, tree in ds["files"].items()}
             events = NanoEventsFactory.from_root(
                 files, mode="dask", schemaclass=PresentCollectionsNanoAODSchema,

@@ -78,7 +78,7 @@ def test_round_trip_and_parity(exported):
     model, bundle, path, x = exported
     again = ModelBundle.load(path, family="ditau", features=FEATURE_NAMES)
     assert again.card == bundle.card and again.width == 27 and again.output_names == ["m_ml"]
-    assert torch_onnx_max_deviation(model, again, _inputs(4096, seed=9)) < 1e-5
+    assert torch_onnx_max_deviation(model, again, _inputs(4096, seed=9)) < 1e-4
     # the card beside the file is the embedded one
     assert json.loads(path.with_name("ditau_test.card.json").read_text()) == again.card
     # zero rows

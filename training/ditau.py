@@ -9,7 +9,11 @@
    sample weights 1/N(bin of generated mass) flatten the mass spectrum;
 3. the network (published default 3 × 1000 softplus) behind the τ1-frame preprocessing and
    standardisation, trained with MAPE_sqrt and mirrored boundaries, Adam, plateau decay and
-   early stopping;
+   early stopping. The mirrored weights are 0 where ŷ ≥ (y + M_max)/2, so a constant huge
+   prediction has zero loss; the first ``mirror_warmup_epochs`` use the plain loss, and early
+   stopping and the learning-rate schedule follow the plain (sample-weighted) validation loss;
+   then a monotone median-response calibration fitted on the validation split
+   (:mod:`.calibration`) is appended to the graph;
 4. evaluation of m_ML and FastMTT on the same held-out events; export of the bundle (ONNX with
    the card, checked for torch/onnxruntime parity); plots and ``metrics.json``.
 """
@@ -31,6 +35,7 @@ from hepsurrogates.models.ditau_features import CHANNELS, FEATURES, FEATURE_NAME
 from hepsurrogates.models.fastmtt import fastmtt_mass
 from hepsurrogates.provenance import code_revision
 
+from .calibration import PiecewiseLinear, fit_response_calibration
 from .ditau_data import DiTauDataset, files_from, load_ditau_dataset
 from .ditau_preprocess import DiTauFrame
 from .ditau_report import make_plots, summary_metrics, z_peak_metrics
@@ -44,16 +49,19 @@ __all__ = ["DataSpec", "DiTauTrainConfig", "DiTauTrainResult", "train_ditau", "f
 
 @dataclass
 class DataSpec:
-    """A sample to read (``fileset``) or, when absent, to generate with these settings."""
+    """A sample to read (``fileset``) or, when absent, to generate with these settings
+    (``options``: the sample's generator options, e.g. ``{"mass_max": 250}``)."""
 
     sample: str
     events: int
     seed: int
     chunk_size: int = 4000
+    options: dict[str, float] | None = None
     fileset: str | None = None
 
     def directory(self, samples_dir: Path) -> Path:
-        return samples_dir / f"{self.sample}_seed{self.seed}_n{self.events}"
+        opts = "".join(f"_{k}{v:g}" for k, v in sorted((self.options or {}).items()))
+        return samples_dir / f"{self.sample}_seed{self.seed}_n{self.events}{opts}"
 
 
 @dataclass
@@ -66,6 +74,7 @@ class DiTauTrainConfig:
     activation: str = "softplus"
     loss: str = "mape_sqrt"
     mirrored: bool = True
+    mirror_warmup_epochs: int = 5
     m_min: float = 50.0
     m_max: float = 1000.0
     log_transform: bool = True
@@ -78,9 +87,10 @@ class DiTauTrainConfig:
     split: list[float] = field(default_factory=lambda: [0.7, 0.2, 0.1])
     flatten_bin_width: float = 10.0
     fastmtt_variant: str = "2019"
+    calibrate: bool = True
     threads: int | None = None
-    train_data: DataSpec = field(default_factory=lambda: DataSpec("htautau", 240_000, 1))
-    eval_data: DataSpec | None = field(default_factory=lambda: DataSpec("htautau", 120_000, 3))
+    train_data: list[DataSpec] = field(default_factory=lambda: [DataSpec("htautau", 240_000, 1)])
+    eval_data: list[DataSpec] | None = field(default_factory=lambda: [DataSpec("htautau", 120_000, 3)])
     z_data: DataSpec | None = field(default_factory=lambda: DataSpec("dy_ll", 20_000, 2))
 
     @classmethod
@@ -91,11 +101,16 @@ class DiTauTrainConfig:
             raise InvalidArgumentError(f"{source}: unknown config keys {unknown}; known: {sorted(known)}")
         kwargs = dict(raw)
         for key in ("train_data", "eval_data", "z_data"):
-            if kwargs.get(key) is not None:
-                try:
-                    kwargs[key] = DataSpec(**kwargs[key])
-                except TypeError as err:
-                    raise InvalidArgumentError(f"{source}: {key}: {err}") from None
+            value = kwargs.get(key)
+            if value is None:
+                continue
+            try:
+                if key == "z_data":
+                    kwargs[key] = DataSpec(**value)
+                else:  # one sample or a list of samples (combined; the weights flatten the mass)
+                    kwargs[key] = [DataSpec(**v) for v in (value if isinstance(value, list) else [value])]
+            except TypeError as err:
+                raise InvalidArgumentError(f"{source}: {key}: {err}") from None
         cfg = cls(**kwargs)
         cfg.validate(source)
         return cfg
@@ -142,16 +157,23 @@ def fastmtt_for(data: DiTauDataset, variant: str = "2019") -> np.ndarray:
     )
 
 
+def _resolve_all(specs: list[DataSpec], samples_dir: Path, progress: bool) -> list[str]:
+    return [f for spec in specs for f in _resolve(spec, samples_dir, progress)]
+
+
 def _resolve(spec: DataSpec, samples_dir: Path, progress: bool) -> list[str]:
     if spec.fileset:
         return files_from(spec.fileset, spec.sample)
     target = spec.directory(samples_dir)
     fileset = target / "fileset.json"
     if not fileset.is_file():
+        if target.exists() and any(target.iterdir()):
+            raise SchemaError(f"{target} holds files but no fileset.json: a generation is running there or did "
+                              "not finish; wait for it or remove the directory")
         from hepsurrogates.datasets import generate
 
         generate(spec.sample, spec.events, seed=spec.seed, out_dir=target, workers=max(1, os.cpu_count() or 1),
-                 chunk_size=spec.chunk_size, progress=progress)
+                 chunk_size=spec.chunk_size, options=spec.options, progress=progress)
     return files_from(fileset, spec.sample)
 
 
@@ -197,8 +219,8 @@ def train_ditau(
         torch.set_num_threads(cfg.threads)
     generator = seed_everything(cfg.seed)
 
-    train_spec = cfg.train_data if train_fileset is None else DataSpec(cfg.train_data.sample, 0, cfg.train_data.seed, fileset=train_fileset)
-    data = load_ditau_dataset(_resolve(train_spec, samples, progress), cache_dir=cache, progress=progress)
+    train_specs = cfg.train_data if train_fileset is None else [DataSpec(cfg.train_data[0].sample, 0, cfg.seed, fileset=train_fileset)]
+    data = load_ditau_dataset(_resolve_all(train_specs, samples, progress), cache_dir=cache, progress=progress)
     inside = (data.target >= cfg.m_min) & (data.target <= cfg.m_max)
     data = data.subset(np.nonzero(inside)[0])
     if len(data) < 100:
@@ -209,15 +231,29 @@ def train_ditau(
     model = _build_model(cfg, data.x[i_train], data.target[i_train])
     loss_impl = LOSSES[cfg.loss]
 
-    def loss_fn(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return loss_impl(pred, target, w, m_min=cfg.m_min, m_max=cfg.m_max, mirrored=cfg.mirrored)
+    def loss_fn(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor, epoch: int) -> torch.Tensor:
+        # The mirrored weights vanish where pred >= (target + m_max)/2, so "predict a huge constant"
+        # has zero loss; a fresh network can fall into it. Plain loss for the warm-up epochs, and
+        # model selection always on the plain (sample-weighted) loss, which that solution cannot fool.
+        mirrored = cfg.mirrored and epoch >= cfg.mirror_warmup_epochs
+        return loss_impl(pred, target, w, m_min=cfg.m_min, m_max=cfg.m_max, mirrored=mirrored)
+
+    def selection_loss(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor, epoch: int) -> torch.Tensor:
+        return loss_impl(pred, target, w, m_min=cfg.m_min, m_max=cfg.m_max, mirrored=False)
 
     fit_cfg = FitConfig(batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, max_epochs=cfg.max_epochs,
                         patience=cfg.patience, lr_patience=cfg.lr_patience, progress=progress)
     history = fit(model, loss_fn,
                   (data.x[i_train], data.target[i_train], weights[i_train]),
                   (data.x[i_val], data.target[i_val], weights[i_val]),
-                  fit_cfg, generator, description=f"train {cfg.name} {cfg.hidden}")
+                  fit_cfg, generator, description=f"train {cfg.name} {cfg.hidden}", val_loss_fn=selection_loss)
+
+    # --- median-response calibration on the validation split (see training/calibration.py) ----
+    calibration = None
+    base_model = model
+    if cfg.calibrate:
+        calibration = fit_response_calibration(_predict(model, data.x[i_val]), data.target[i_val], cfg.m_min, cfg.m_max)
+        model = torch.nn.Sequential(base_model, PiecewiseLinear(calibration.x_knots, calibration.y_knots)).eval()
 
     # --- evaluation on held-out events ------------------------------------------------------
     test = data.subset(i_test)
@@ -225,10 +261,15 @@ def train_ditau(
         test.target, {"m_ML": _predict(model, test.x), "FastMTT": fastmtt_for(test, cfg.fastmtt_variant)}, test.channel)}
     plot_true, plot_est, eval_n = test.target, None, 0
     if cfg.eval_data is not None:
-        ev = load_ditau_dataset(_resolve(cfg.eval_data, samples, progress), cache_dir=cache, progress=progress)
+        ev = load_ditau_dataset(_resolve_all(cfg.eval_data, samples, progress), cache_dir=cache, progress=progress)
         ev = ev.subset(np.nonzero((ev.target >= cfg.m_min) & (ev.target <= cfg.m_max))[0])
         est = {"m_ML": _predict(model, ev.x), "FastMTT": fastmtt_for(ev, cfg.fastmtt_variant)}
         metrics["independent_sample"] = summary_metrics(ev.target, est, ev.channel)
+        if calibration is not None:  # what the calibration changed, for the record
+            raw = summary_metrics(ev.target, {"m_ML": _predict(base_model, ev.x)}, ev.channel)["m_ML"]
+            metrics["independent_sample_before_calibration"] = {
+                k: raw[k] for k in ("resolution_mean_100_800_percent", "max_abs_median_response_deviation_70_800",
+                                    "worst_response_bin_gev")}
         plot_true, plot_est, eval_n = ev.target, est, len(ev)
     if plot_est is None:
         plot_est = {"m_ML": _predict(model, test.x), "FastMTT": fastmtt_for(test, cfg.fastmtt_variant)}
@@ -261,15 +302,18 @@ def train_ditau(
         "network": {
             "hidden": list(cfg.hidden), "activation": cfg.activation,
             "preprocessing": "tau1-frame rotation (sin/cos of phi - phi_tau1, rotated MET covariance), "
-                             "log1p of pT-like inputs, standardisation; output de-standardised to GeV",
+                             "log1p of pT-like inputs, standardisation; output de-standardised to GeV"
+                             + ("; median-response calibration (piecewise linear)" if calibration is not None else ""),
             "n_parameters": count_parameters(model),
             "flops_per_event": mlp_flops(n_in, cfg.hidden, 1),
+            "calibration": calibration.to_card() if calibration is not None else None,
         },
         "training": {
-            "sample": cfg.train_data.sample, "seed": cfg.seed, "n_events": int(len(i_train)),
-            "sample_seed": cfg.train_data.seed, "sample_events_generated": cfg.train_data.events,
+            "sample": "+".join(sorted({s.sample for s in train_specs})), "seed": cfg.seed, "n_events": int(len(i_train)),
+            "samples": [asdict(s) for s in train_specs],
             "code_revision": code_revision(), "command": command,
-            "loss": cfg.loss, "mirrored": cfg.mirrored, "split": list(cfg.split),
+            "loss": cfg.loss, "mirrored": cfg.mirrored, "mirror_warmup_epochs": cfg.mirror_warmup_epochs,
+            "split": list(cfg.split),
             "epochs": len(history.train_loss), "best_epoch": history.best_epoch,
             "seconds": round(history.seconds, 1), "config": _jsonable(asdict(cfg)),
         },

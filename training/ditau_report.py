@@ -49,6 +49,15 @@ def _in_range(b: Mapping[str, np.ndarray], lo: float, hi: float) -> np.ndarray:
     return (b["edges"][:-1] >= lo) & (b["edges"][1:] <= hi) & np.isfinite(b["median"])
 
 
+def _overall_resolution(pred: np.ndarray, true: np.ndarray) -> float | None:
+    """100·½(q84 − q16)/median of ŷ/y over all events with 100 ≤ y ≤ 800 GeV (unbinned)."""
+    sel = (true >= 100.0) & (true <= 800.0) & np.isfinite(pred)
+    if sel.sum() < 10:
+        return None
+    q16, q50, q84 = np.quantile(pred[sel] / true[sel], [0.16, 0.5, 0.84])
+    return float(100.0 * 0.5 * (q84 - q16) / q50)
+
+
 def _mean(values: np.ndarray) -> float | None:
     """Mean, or None (JSON null) when there is nothing to average."""
     return float(np.mean(values)) if len(values) else None
@@ -67,6 +76,7 @@ def summary_metrics(true: np.ndarray, estimates: Mapping[str, np.ndarray], chann
             "worst_response_bin_gev": None,
             "worst_response_bin_stat_error": None,
             "median_response_overall": float(np.median(pred / true)),
+            "resolution_overall_100_800_percent": _overall_resolution(pred, true),
             "per_channel_resolution_100_800_percent": {},
         }
         if resp_bins.any():
@@ -146,7 +156,7 @@ def make_plots(out_dir: Path, true: np.ndarray, estimates: Mapping[str, np.ndarr
                            hist.axis.Regular(100, 0, 1300, name="pred", label=f"{name} [GeV]"))
             h2.fill(true=true, pred=np.nan_to_num(pred, nan=-1.0))
             fig, ax = plt.subplots(figsize=(9, 8))
-            hep.hist2dplot(h2, ax=ax, cmin=1)
+            hep.hist2dplot(h2, ax=ax)
             ax.plot([50, 1000], [50, 1000], color="w", lw=1)
             safe = name.replace(" ", "_")
             paths.append(out_dir / f"mass_2d_{safe}.png")
@@ -159,7 +169,8 @@ def make_plots(out_dir: Path, true: np.ndarray, estimates: Mapping[str, np.ndarr
             for name, pred in z_estimates.items():
                 h = hist.Hist(hist.axis.Regular(60, 0, 240, name="m", label="mass [GeV]"))
                 h.fill(m=pred[sel][np.isfinite(pred[sel])])
-                hep.histplot(h, ax=ax, label=name, color=colours.get(name), density=True)
+                if h.sum() > 0:  # an empty histogram has no density
+                    hep.histplot(h, ax=ax, label=name, color=colours.get(name), density=True)
             ax.axvline(91.19, color="k", ls=":", lw=1)
             ax.set_ylabel("normalised events")
             ax.legend()

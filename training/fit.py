@@ -27,6 +27,7 @@ class FitConfig:
     lr_patience: int = 8
     lr_factor: float = 0.5
     min_lr: float = 1e-5
+    clip_grad_norm: float | None = 1.0
     threads: int | None = None
     progress: bool = True
 
@@ -59,8 +60,12 @@ def split_indices(n: int, fractions: tuple[float, float, float], seed: int) -> t
     return perm[:n_train], perm[n_train:n_train + n_val], perm[n_train + n_val:]
 
 
-def _evaluate(model: nn.Module, loss_fn: Callable[..., torch.Tensor], x: torch.Tensor, y: torch.Tensor,
-              w: torch.Tensor, batch: int) -> float:
+#: ``loss(pred, target, weights, epoch)``
+LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, int], torch.Tensor]
+
+
+def _evaluate(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Tensor,
+              w: torch.Tensor, batch: int, epoch: int) -> float:
     model.eval()
     total = 0.0
     wsum = 0.0
@@ -68,21 +73,24 @@ def _evaluate(model: nn.Module, loss_fn: Callable[..., torch.Tensor], x: torch.T
         for i in range(0, len(x), batch * 4):
             sl = slice(i, i + batch * 4)
             bw = w[sl]
-            total += float(loss_fn(model(x[sl]).squeeze(-1), y[sl], bw)) * float(bw.sum())
+            total += float(loss_fn(model(x[sl]).squeeze(-1), y[sl], bw, epoch)) * float(bw.sum())
             wsum += float(bw.sum())
     return total / max(wsum, 1e-12)
 
 
 def fit(
     model: nn.Module,
-    loss_fn: Callable[..., torch.Tensor],
+    loss_fn: LossFn,
     train: tuple[np.ndarray, np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray, np.ndarray],
     config: FitConfig,
     generator: torch.Generator,
     description: str = "train",
+    val_loss_fn: LossFn | None = None,
 ) -> FitHistory:
-    """Minimise ``loss_fn(pred, target, weights)``; the best validation state is restored."""
+    """Minimise ``loss_fn(pred, target, weights, epoch)``; the state with the best
+    ``val_loss_fn`` (default: the training loss) on the validation set is restored."""
+    val_loss_fn = val_loss_fn or loss_fn
     from tqdm.auto import tqdm
 
     if config.threads:
@@ -106,19 +114,22 @@ def fit(
         for i in range(0, len(xt), config.batch_size):
             idx = order[i:i + config.batch_size]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xt[idx]).squeeze(-1), yt[idx], wt[idx])
+            loss = loss_fn(model(xt[idx]).squeeze(-1), yt[idx], wt[idx], epoch)
             loss.backward()
+            if config.clip_grad_norm:
+                nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
             opt.step()
             bw = float(wt[idx].sum())
             running += loss.detach().item() * bw
             wsum += bw
         train_loss = running / max(wsum, 1e-12)
-        val_loss = _evaluate(model, loss_fn, xv, yv, wv, config.batch_size)
+        val_loss = _evaluate(model, val_loss_fn, xv, yv, wv, config.batch_size, epoch)
         sched.step(val_loss)
         history.train_loss.append(train_loss)
         history.val_loss.append(val_loss)
         history.learning_rate.append(opt.param_groups[0]["lr"])
-        if val_loss < best - 1e-6 * abs(best):
+        improved = val_loss < best if not math.isfinite(best) else val_loss < best - 1e-6 * abs(best)
+        if improved:
             best = val_loss
             best_state = copy.deepcopy(model.state_dict())
             history.best_epoch = epoch

@@ -3,7 +3,7 @@
 Pythia's ``WeakSingleBoson:ffbar2gmZ`` (full γ*/Z interference) with the Z decaying to
 charged leptons only; the mass cut applies to the γ*/Z propagator mass (m̂ = m_ℓℓ at Born
 level). It is the background of the MEM family and the Z → ττ peak that validates the
-di-τ mass.
+di-τ mass (``tautau_only=1`` keeps only Z/γ* → ττ).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _settings(options: Mapping[str, float]) -> list[str]:
         "WeakSingleBoson:ffbar2gmZ = on",
         "WeakZ0:gmZmode = 0",  # full gamma*/Z interference
         "23:onMode = off",
-        "23:onIfAny = 11 13 15",
+        "23:onIfAny = 15" if options["tautau_only"] else "23:onIfAny = 11 13 15",
         f"23:mMin = {cut:.6g}",
         f"PhaseSpace:mHatMin = {cut:.6g}",
         f"PartonLevel:MPI = {'on' if options['mpi'] else 'off'}",
@@ -34,8 +34,8 @@ def _settings(options: Mapping[str, float]) -> list[str]:
 
 SAMPLE = SampleSpec(
     name="dy_ll",
-    description="Z/gamma* -> ll (l = e, mu, tau) with m_ll > mll_min GeV",
-    options={"mll_min": 50.0, "mpi": 1.0},
+    description="Z/gamma* -> ll (l = e, mu, tau; only tau with tautau_only=1) with m_ll > mll_min GeV",
+    options={"mll_min": 50.0, "mpi": 1.0, "tautau_only": 0.0},
     settings=_settings,
     default_chunk_size=2000,
 )

@@ -1,0 +1,77 @@
+"""The main job (``hepsurrogates demo``) and ``hepsurrogates run``, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import awkward as ak
+import numpy as np
+
+from hepsurrogates.nanoio import open_events
+
+
+def _cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hepsurrogates", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    out = tmp_path / "demo"
+    proc = _cli("demo", "--out", str(out), "--workers", "2", "--quiet")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "di-tau pairs" in proc.stdout and "Z->tautau" in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["datasets"]) == {"htautau", "dy_ll"}
+    h = summary["datasets"]["htautau"]
+    assert h["entries"] == 2000 and h["with_pair"] > 400
+    res = summary["skim"]["htautau"]["resolution_100_800_percent"]
+    assert res["m_ML"] < res["FastMTT"]
+    assert 80 < summary["skim"]["dy_ll"]["z_tautau_median_gev"]["m_ML"] < 105
+    skims = sorted((out / "skim").glob("*.root"))
+    assert skims and all(len(open_events(f)) > 0 for f in skims)
+    assert (out / "hists.pkl").stat().st_size > 0
+    assert {p.name for p in (out / "plots").glob("*.png")} == {"htautau_mass.png", "dy_ll_mass.png"}
+
+
+def test_run_command_on_a_fileset(tmp_path, dy_sample):
+    out = tmp_path / "run"
+    proc = _cli("run", "--fileset", str(dy_sample.fileset), "--surrogates", "ditau", "--workers", "1",
+                "--executor", "iterative", "--skim", "parquet", "--with-fastmtt", "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    ds = summary["datasets"]["dy_ll"]
+    assert ds["entries"] == 1600 and ds["channels"]["ee"] > 100
+    assert ds["histograms"] == ["m_fastmtt", "m_ml", "m_vis"]
+    from coffea.nanoevents import NanoEventsFactory
+
+    from hepsurrogates.nanoschema import PresentCollectionsNanoAODSchema
+
+    (skim,) = sorted((out / "skim").glob("*.parquet"))
+    events = NanoEventsFactory.from_parquet(str(skim), schemaclass=PresentCollectionsNanoAODSchema, mode="eager").events()
+    assert len(events) == ds["with_pair"]
+    assert np.isfinite(ak.to_numpy(events.Surrogate.mTauTau)).all()
+
+
+def test_run_errors_have_exit_codes(tmp_path, dy_sample):
+    assert _cli("run", "--fileset", str(tmp_path / "none.json"), "--out", str(tmp_path)).returncode == 4
+    bad = _cli("run", "--fileset", str(dy_sample.fileset), "--surrogates", "mem", "--out", str(tmp_path))
+    assert bad.returncode == 2 and "unknown surrogate" in bad.stderr
+    missing_bundle = _cli("run", "--fileset", str(dy_sample.fileset), "--bundle", str(tmp_path / "x.onnx"), "--out", str(tmp_path))
+    assert missing_bundle.returncode == 4 and "model bundle not found" in missing_bundle.stderr
+    fileset = tmp_path / "fs.json"
+    fileset.write_text(json.dumps({"d": {"files": {str(tmp_path / "gone.root"): "Events"}}}))
+    gone = _cli("run", "--fileset", str(fileset), "--out", str(tmp_path))
+    assert gone.returncode == 4 and "input file not found" in gone.stderr
+
+
+def test_analysis_facility_example_runs(tmp_path):
+    """The notebook-style example (jupytext percent format) executes as a user would run it."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "ditau_at_an_analysis_facility.py"
+    env = {**__import__("os").environ, "HEPSURROGATES_EXAMPLE_OUT": str(tmp_path)}
+    proc = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "mTauTau " in proc.stdout and "resolution" in proc.stdout
+    assert "tt:" in proc.stdout
