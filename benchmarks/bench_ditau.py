@@ -3,14 +3,21 @@
 Run (single-threaded numpy and onnxruntime, as on one analysis-facility core):
 
     python benchmarks/bench_ditau.py --data samples/htautau_seed3_n120000/fileset.json \\
-        --bundles models/shipped/ditau_mass.onnx build/scan/*/ditau_*.onnx \\
-        --out benchmarks/results/ditau.json
+        --bundles models/shipped/ditau_mass.onnx \\
+        --architectures 1000x3 256x3 128x3 64x3 32x3 32x2 16x2 \\
+        --scan benchmarks/results/ditau_size_scan.json --out benchmarks/results/ditau.json
 
 In one run, on the same held-out events: FastMTT (both variants) and every bundle's µs per
 event (onnxruntime, batches of ``--batch`` events, best of several repeats), the speed-up ratio,
 each bundle's resolution (mean over 10 GeV bins in 100–800 GeV) and worst median response
 (70–800 GeV) next to its FLOPs and parameters; and the ``DiTauMassProcessor`` throughput against
 a plain NanoEvents read of the same columns (the ratio is the cost of attaching m_ML).
+
+``--architectures`` times the same graph (τ1-frame preprocessing, standardisation, MLP of that
+size, calibration layer) for other network sizes in the same run, without training them: the
+cost of an ONNX graph does not depend on its weight values. Their accuracy comes from the trained
+networks of ``benchmarks/ditau_size_scan.py`` (``--scan``), copied next to the timing and marked
+as such.
 """
 
 from __future__ import annotations
@@ -93,11 +100,63 @@ def bench(args: argparse.Namespace) -> dict:
             "resolution_mean_100_800_percent": m["m_ML"]["resolution_mean_100_800_percent"],
             "max_abs_median_response_deviation_70_800": m["m_ML"]["max_abs_median_response_deviation_70_800"],
         }
+    if args.architectures:
+        scan = json.loads(Path(args.scan).read_text())["sizes"] if args.scan else {}
+        result["architectures"] = {}
+        for size in args.architectures:
+            us, n_par, flops = _time_architecture(size, x, args.batch)
+            row = {"us_per_event": us, "n_parameters": n_par, "flops_per_event": flops,
+                   "speedup_vs_fastmtt_2019": timing["fastmtt_2019_us_per_event"] / us,
+                   "weights": "untrained (timing only)"}
+            if size in scan:
+                row["accuracy_from_size_scan"] = {
+                    k: scan[size]["m_ML"][k] for k in ("resolution_mean_100_800_percent",
+                                                       "max_abs_median_response_deviation_70_800")}
+            result["architectures"][size] = row
     result["fastmtt_2019_resolution_mean_100_800_percent"] = summary_metrics(
         data.target, {"FastMTT": fmtt}, data.channel)["FastMTT"]["resolution_mean_100_800_percent"]
     if args.throughput_files:
         result["throughput"] = throughput(files[: args.throughput_files], args.bundles[0])
     return result
+
+
+def _time_architecture(size: str, x: np.ndarray, batch: int) -> tuple[float, int, int]:
+    """µs per event of the shipped graph with an MLP of ``size`` (e.g. "1000x3"), untrained."""
+    import io
+
+    import onnxruntime as ort
+    import torch
+
+    from hepsurrogates.training.calibration import PiecewiseLinear
+    from hepsurrogates.training.ditau import DiTauTrainConfig, build_ditau_model
+    from hepsurrogates.training.export import _quiet_exporter
+    from hepsurrogates.training.networks import count_parameters, mlp_flops
+
+    width, _, depth = size.partition("x")
+    hidden = [int(width)] * int(depth or 1)
+    torch.manual_seed(0)
+    base = build_ditau_model(DiTauTrainConfig(hidden=hidden), x[:20000], np.linspace(50, 1000, min(20000, len(x))))
+    knots = np.geomspace(50.0, 1000.0, 200)
+    model = torch.nn.Sequential(base, PiecewiseLinear(knots * 1.01, knots)).eval()
+    with _quiet_exporter():
+        program = torch.onnx.export(model, (torch.zeros(4, x.shape[1]),), input_names=["features"],
+                                    output_names=["m_ml"], dynamic_shapes=({0: torch.export.Dim("n")},),
+                                    opset_version=18, verbose=False)
+    buf = io.BytesIO(program.model_proto.SerializeToString())
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(buf.getvalue(), sess_options=opts, providers=["CPUExecutionProvider"])
+    xf = x.astype(np.float32)
+
+    def run():
+        for i in range(0, len(xf), batch):
+            sess.run(None, {"features": xf[i:i + batch]})
+
+    t = _best(run, repeats=3)
+    n_in = base.preprocess(torch.zeros(1, x.shape[1])).shape[1]
+    return 1e6 * t / len(x), count_parameters(model), mlp_flops(n_in, hidden, 1)
 
 
 def throughput(files: list[str], bundle_path: str) -> dict:
@@ -131,6 +190,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="fileset JSON (or directory) of held-out htautau events")
     parser.add_argument("--bundles", nargs="+", required=True)
+    parser.add_argument("--architectures", nargs="*", default=[], help="network sizes to time untrained, e.g. 1000x3")
+    parser.add_argument("--scan", default=None, help="ditau_size_scan.json whose accuracies go next to those timings")
     parser.add_argument("--batch", type=int, default=4096)
     parser.add_argument("--fastmtt-events", type=int, default=4000)
     parser.add_argument("--throughput-files", type=int, default=5)

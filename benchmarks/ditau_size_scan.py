@@ -6,7 +6,9 @@ Run:
         --json benchmarks/results/ditau_size_scan.json
 
 Every size uses the shipped configuration (data, seed, loss, schedule) with only ``hidden``
-changed, and is evaluated on the same independent samples, next to FastMTT. The timing of the
+changed, and is evaluated on the same independent samples, next to FastMTT. Sizes already in
+``--json`` and not named in ``--sizes`` are kept (``--fresh`` starts over); every row records the
+code revision and packages it was trained with. The timing of the
 resulting bundles is measured by ``benchmarks/bench_ditau.py`` in one run with FastMTT.
 """
 
@@ -35,9 +37,15 @@ def main() -> None:
     parser.add_argument("--out", default="build/ditau_scan")
     parser.add_argument("--json", default="benchmarks/results/ditau_size_scan.json")
     parser.add_argument("--max-epochs", type=int, default=None, help="cap (for the largest sizes on a CPU)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start a new JSON instead of replacing only the sizes given in the existing one")
     args = parser.parse_args()
     base = DiTauTrainConfig.from_json(args.config)
-    rows = {}
+    json_path = Path(args.json)
+    previous = json.loads(json_path.read_text()) if json_path.exists() and not args.fresh else {}
+    rows = dict(previous.get("sizes", {}))
+    for row in rows.values():  # older files kept one provenance for the whole scan
+        row.setdefault("provenance", previous.get("provenance"))
     for size in args.sizes:
         cfg = replace(base, name=f"{base.name}_{size}", hidden=_hidden(size),
                       max_epochs=args.max_epochs or base.max_epochs)
@@ -60,11 +68,14 @@ def main() -> None:
                                                  "per_channel_resolution_100_800_percent")},
             "FastMTT_resolution_mean_100_800_percent": ind["FastMTT"]["resolution_mean_100_800_percent"],
             "z_tautau_peak": result.metrics.get("z_tautau_peak"),
+            "provenance": provenance_record(),
         }
         print(json.dumps({size: rows[size]["m_ML"]["resolution_mean_100_800_percent"]}), flush=True)
-    out = {"benchmark": "ditau_size_scan", "config": args.config, "provenance": provenance_record(), "sizes": rows}
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+        # written after every size (each row carries its own provenance), so a long scan can be
+        # resumed or extended size by size
+        out = {"benchmark": "ditau_size_scan", "config": args.config, "sizes": rows}
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":

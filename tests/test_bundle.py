@@ -23,7 +23,7 @@ from hepsurrogates.exceptions import (  # noqa: E402
 )
 from hepsurrogates.models.bundle import CARD_KEY, ModelBundle, embed_card, validate_card  # noqa: E402
 from hepsurrogates.models.ditau_features import FEATURE_NAMES, FEATURES  # noqa: E402
-from hepsurrogates.training.ditau import DiTauTrainConfig, _build_model  # noqa: E402
+from hepsurrogates.training.ditau import DiTauTrainConfig, build_ditau_model  # noqa: E402
 from hepsurrogates.training.export import export_bundle, torch_onnx_max_deviation  # noqa: E402
 
 
@@ -68,7 +68,7 @@ def exported(tmp_path_factory):
     torch.manual_seed(0)
     x = _inputs(512)
     y = np.random.default_rng(1).uniform(50, 1000, 512)
-    model = _build_model(DiTauTrainConfig(hidden=[16, 16]), x, y)
+    model = build_ditau_model(DiTauTrainConfig(hidden=[16, 16]), x, y)
     path = tmp_path_factory.mktemp("bundle") / "ditau_test.onnx"
     bundle = export_bundle(model, _card(), path, check_inputs=x)
     return model, bundle, path, x

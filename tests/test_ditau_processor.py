@@ -30,7 +30,7 @@ from hepsurrogates.models.ditau_features import (  # noqa: E402
 from hepsurrogates.nanoio import open_events  # noqa: E402
 from hepsurrogates.processors.ditau import DiTauMassProcessor  # noqa: E402
 from hepsurrogates.processors.runner import EXECUTORS, dask_client, run_processor  # noqa: E402
-from hepsurrogates.training.ditau import DiTauTrainConfig, _build_model  # noqa: E402
+from hepsurrogates.training.ditau import DiTauTrainConfig, build_ditau_model  # noqa: E402
 from hepsurrogates.training.export import export_bundle  # noqa: E402
 
 COFFEA = Path(__file__).parent / "data" / "coffea"
@@ -44,7 +44,7 @@ def bundle(tmp_path_factory, htautau_sample) -> ModelBundle:
 
     data = load_ditau_dataset(htautau_sample.files, progress=False)
     torch.manual_seed(0)
-    model = _build_model(DiTauTrainConfig(hidden=[32, 32]), data.x, data.target)
+    model = build_ditau_model(DiTauTrainConfig(hidden=[32, 32]), data.x, data.target)
     card = {
         "schema_version": "1.0.0", "family": "ditau", "name": "ditau_test", "version": "0.1.0",
         "inputs": {"name": "features", "width": 27, "dtype": "float32"},

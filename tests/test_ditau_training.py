@@ -91,6 +91,10 @@ def test_small_training_learns(small_training):
     assert abs(m["m_ML"]["median_response_overall"] - 1.0) < 0.15
     assert m["m_ML"]["resolution_overall_100_800_percent"] < 45.0
     assert "z_tautau_peak" in result.metrics
+    # ~100 validation events: too few for a median-response calibration, which is skipped and recorded
+    card = ModelBundle.load(result.bundle_path).card
+    assert card["network"]["calibration"]["applied"] is False
+    assert "calibration_min_events" in card["network"]["calibration"]["reason"]
 
 
 def test_training_writes_bundle_card_and_report(small_training):

@@ -53,6 +53,8 @@ def test_every_shipped_bundle_loads_with_its_card():
 
 
 def test_card_records_the_targets(shipped):
+    assert shipped.card["network"]["calibration"]["applied"] is True
+    assert shipped.card["network"]["calibration"]["n_events"] > 4000
     m = shipped.card["metrics"]["independent_sample"]
     assert m["n_events"] > 20000
     assert m["m_ML"]["resolution_mean_100_800_percent"] < m["FastMTT"]["resolution_mean_100_800_percent"]

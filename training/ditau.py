@@ -13,7 +13,9 @@
    prediction has zero loss; the first ``mirror_warmup_epochs`` use the plain loss, and early
    stopping and the learning-rate schedule follow the plain (sample-weighted) validation loss;
    then a monotone median-response calibration fitted on the validation split
-   (:mod:`.calibration`) is appended to the graph;
+   (:mod:`.calibration`) is appended to the graph when that split has at least
+   ``calibration_min_events`` events (below, its noise costs more than it corrects: skipped,
+   and the card records why);
 4. evaluation of m_ML and FastMTT on the same held-out events; export of the bundle (ONNX with
    the card, checked for torch/onnxruntime parity); plots and ``metrics.json``.
 """
@@ -44,7 +46,7 @@ from .fit import FitConfig, FitHistory, fit, seed_everything, split_indices
 from .losses import LOSSES
 from .networks import Destandardize, Standardize, Surrogate, count_parameters, mlp, mlp_flops
 
-__all__ = ["DataSpec", "DiTauTrainConfig", "DiTauTrainResult", "train_ditau", "fastmtt_for"]
+__all__ = ["DataSpec", "DiTauTrainConfig", "DiTauTrainResult", "train_ditau", "build_ditau_model", "fastmtt_for"]
 
 
 @dataclass
@@ -88,6 +90,7 @@ class DiTauTrainConfig:
     flatten_bin_width: float = 10.0
     fastmtt_variant: str = "2019"
     calibrate: bool = True
+    calibration_min_events: int = 4000
     threads: int | None = None
     train_data: list[DataSpec] = field(default_factory=lambda: [DataSpec("htautau", 240_000, 1)])
     eval_data: list[DataSpec] | None = field(default_factory=lambda: [DataSpec("htautau", 120_000, 3)])
@@ -186,7 +189,9 @@ def flattening_weights(mass: np.ndarray, lo: float, hi: float, width: float) -> 
     return w / w.mean()
 
 
-def _build_model(cfg: DiTauTrainConfig, x_train: np.ndarray, y_train: np.ndarray) -> Surrogate:
+def build_ditau_model(cfg: DiTauTrainConfig, x_train: np.ndarray, y_train: np.ndarray) -> Surrogate:
+    """The untrained surrogate: τ1-frame preprocessing and standardisation fitted on ``x_train``,
+    the MLP of ``cfg.hidden``, de-standardisation to the scale of ``y_train``."""
     frame = DiTauFrame(log_transform=cfg.log_transform)
     with torch.no_grad():
         pre = frame(torch.as_tensor(x_train, dtype=torch.float32))
@@ -213,6 +218,7 @@ def train_ditau(
     """Train, evaluate, export and report (see the module docstring)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    revision = code_revision()  # the code that trains, not the tree as it is when training ends
     samples = Path(samples_dir)
     cache = samples / "cache"
     if cfg.threads:
@@ -228,7 +234,7 @@ def train_ditau(
     i_train, i_val, i_test = split_indices(len(data), tuple(cfg.split), cfg.seed)
     weights = flattening_weights(data.target, cfg.m_min, cfg.m_max, cfg.flatten_bin_width)
 
-    model = _build_model(cfg, data.x[i_train], data.target[i_train])
+    model = build_ditau_model(cfg, data.x[i_train], data.target[i_train])
     loss_impl = LOSSES[cfg.loss]
 
     def loss_fn(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor, epoch: int) -> torch.Tensor:
@@ -249,11 +255,20 @@ def train_ditau(
                   fit_cfg, generator, description=f"train {cfg.name} {cfg.hidden}", val_loss_fn=selection_loss)
 
     # --- median-response calibration on the validation split (see training/calibration.py) ----
+    # A calibration is only as good as the medians it is fitted to: on a few hundred validation
+    # events its noise costs more resolution than the bias it removes (measured: 34 % -> 50 % on
+    # a 2000-event sample), so below calibration_min_events it is skipped and the card says so.
     calibration = None
+    calibration_note: dict[str, Any] = {"applied": False, "reason": "calibrate is false in the config"}
     base_model = model
-    if cfg.calibrate:
+    n_val_in_range = int(np.count_nonzero((data.target[i_val] >= cfg.m_min) & (data.target[i_val] <= cfg.m_max)))
+    if cfg.calibrate and n_val_in_range < cfg.calibration_min_events:
+        calibration_note = {"applied": False, "reason": f"{n_val_in_range} validation events < "
+                                                        f"calibration_min_events = {cfg.calibration_min_events}"}
+    elif cfg.calibrate:
         calibration = fit_response_calibration(_predict(model, data.x[i_val]), data.target[i_val], cfg.m_min, cfg.m_max)
         model = torch.nn.Sequential(base_model, PiecewiseLinear(calibration.x_knots, calibration.y_knots)).eval()
+        calibration_note = {"applied": True, **calibration.to_card()}
 
     # --- evaluation on held-out events ------------------------------------------------------
     test = data.subset(i_test)
@@ -306,12 +321,12 @@ def train_ditau(
                              + ("; median-response calibration (piecewise linear)" if calibration is not None else ""),
             "n_parameters": count_parameters(model),
             "flops_per_event": mlp_flops(n_in, cfg.hidden, 1),
-            "calibration": calibration.to_card() if calibration is not None else None,
+            "calibration": calibration_note,
         },
         "training": {
             "sample": "+".join(sorted({s.sample for s in train_specs})), "seed": cfg.seed, "n_events": int(len(i_train)),
             "samples": [asdict(s) for s in train_specs],
-            "code_revision": code_revision(), "command": command,
+            "code_revision": revision, "command": command,
             "loss": cfg.loss, "mirrored": cfg.mirrored, "mirror_warmup_epochs": cfg.mirror_warmup_epochs,
             "split": list(cfg.split),
             "epochs": len(history.train_loss), "best_epoch": history.best_epoch,
