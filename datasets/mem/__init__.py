@@ -1,0 +1,54 @@
+"""Building blocks of the MoMEMta-style Matrix Element Method teacher (arXiv 2008.10949).
+
+One concept per module, each vectorised over points and events with numpy:
+
+* :mod:`.breit_wigner` — Breit–Wigner flattening of a propagator mass, u ∈ [0, 1] → s;
+* :mod:`.dy_matrix_element` — LO q q̄ → Z/γ* → ℓ⁺ℓ⁻ |M|², σ̂ and A_FB;
+* :mod:`.transfer` — Gaussian transfer function on energy and its integration window;
+* :mod:`.block_d` — MoMEMta Block D, both neutrinos of dileptonic tt̄ from four masses;
+* :mod:`.block_b` — MoMEMta Block B, one neutrino from one mass;
+* :mod:`.constants` — the electroweak inputs, with sources.
+"""
+
+from __future__ import annotations
+
+from .block_b import BlockBSolutions, solve_block_b
+from .block_d import BlockDSolutions, block_d_jacobian, solve_block_d
+from .breit_wigner import breit_wigner_density, breit_wigner_integral, breit_wigner_map
+from .dy_matrix_element import (
+    angular_coefficients,
+    differential_cross_section,
+    forward_backward_asymmetry,
+    matrix_element_squared,
+    partonic_cross_section,
+)
+from .transfer import (
+    SIGMA_BJET,
+    SIGMA_LEPTON,
+    gaussian_energy_tf,
+    integration_range,
+    map_generated_energy,
+    transfer_weight,
+)
+
+__all__ = [
+    "BlockBSolutions",
+    "BlockDSolutions",
+    "SIGMA_BJET",
+    "SIGMA_LEPTON",
+    "angular_coefficients",
+    "block_d_jacobian",
+    "breit_wigner_density",
+    "breit_wigner_integral",
+    "breit_wigner_map",
+    "differential_cross_section",
+    "forward_backward_asymmetry",
+    "gaussian_energy_tf",
+    "integration_range",
+    "map_generated_energy",
+    "matrix_element_squared",
+    "partonic_cross_section",
+    "solve_block_b",
+    "solve_block_d",
+    "transfer_weight",
+]
