@@ -1,8 +1,11 @@
 # %% [markdown]
 # # m_ML at an analysis facility
 #
-# A notebook in jupytext "percent" format (open it in Jupyter with jupytext, or run it as a
-# script; the tests execute it). It attaches the di-τ mass m_ML to NanoAOD events in a coffea
+# A notebook in jupytext "percent" format: open it in Jupyter with jupytext (the tests execute
+# it the way a kernel does). To run it from a shell, execute it as a kernel would,
+# `python -c "exec(open('examples/ditau_at_an_analysis_facility.py').read())"`: Dask starts its
+# local workers with "spawn", which re-imports a script's file in every worker (Python's
+# multiprocessing rule), and this notebook has no `if __name__ == "__main__":` guard. It attaches the di-τ mass m_ML to NanoAOD events in a coffea
 # processor on a Dask cluster and compares it with FastMTT.
 #
 # On a facility, point `SCHEDULER` at the cluster you were given (a dask-gateway or

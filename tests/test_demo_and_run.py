@@ -71,7 +71,9 @@ def test_analysis_facility_example_runs(tmp_path):
 
     example = Path(__file__).resolve().parents[1] / "examples" / "ditau_at_an_analysis_facility.py"
     env = {**__import__("os").environ, "HEPSURROGATES_EXAMPLE_OUT": str(tmp_path)}
-    proc = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    # as a Jupyter kernel runs it: a __main__ without a file, which Dask's spawned workers do not re-import
+    code = f"exec(compile(open({str(example)!r}).read(), {str(example)!r}, 'exec'))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "mTauTau " in proc.stdout and "resolution" in proc.stdout
     assert "tt:" in proc.stdout

@@ -7,6 +7,8 @@ One concept per module, each vectorised over points and events with numpy:
 * :mod:`.transfer` — Gaussian transfer function on energy and its integration window;
 * :mod:`.block_d` — MoMEMta Block D, both neutrinos of dileptonic tt̄ from four masses;
 * :mod:`.block_b` — MoMEMta Block B, one neutrino from one mass;
+* :mod:`.pdf` — LHAPDF6 grid reader (Pythia's shipped grids), log-bicubic or Pythia's Lagrange;
+* :mod:`.dy_weight` — Drell–Yan MEM weight per event with VEGAS;
 * :mod:`.constants` — the electroweak inputs, with sources.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 from .block_b import BlockBSolutions, solve_block_b
 from .block_d import BlockDSolutions, block_d_jacobian, solve_block_d
 from .breit_wigner import breit_wigner_density, breit_wigner_integral, breit_wigner_map
+from .dy_weight import DEFAULT_MAX_CHI2_DOF, DYWeights, dy_delta_weight, dy_weights
 from .dy_matrix_element import (
     angular_coefficients,
     differential_cross_section,
@@ -22,6 +25,7 @@ from .dy_matrix_element import (
     matrix_element_squared,
     partonic_cross_section,
 )
+from .pdf import DEFAULT_PDF, LHAGrid, load_grid, pdf_data_dir, xfxQ
 from .transfer import (
     SIGMA_BJET,
     SIGMA_LEPTON,
@@ -32,6 +36,15 @@ from .transfer import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_CHI2_DOF",
+    "DEFAULT_PDF",
+    "DYWeights",
+    "LHAGrid",
+    "dy_delta_weight",
+    "dy_weights",
+    "load_grid",
+    "pdf_data_dir",
+    "xfxQ",
     "BlockBSolutions",
     "BlockDSolutions",
     "SIGMA_BJET",

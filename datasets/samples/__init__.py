@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from hepsurrogates.exceptions import UnknownSampleError
 
-from . import dy_ll, htautau
+from . import dy_ll, htautau, hza_llbb, ttbar_dilepton
 from .base import COMMON_SETTINGS, SampleSpec
 
 __all__ = ["SampleSpec", "COMMON_SETTINGS", "REGISTRY", "get_sample", "sample_names"]
 
-REGISTRY: dict[str, SampleSpec] = {m.SAMPLE.name: m.SAMPLE for m in (htautau, dy_ll)}
+REGISTRY: dict[str, SampleSpec] = {
+    m.SAMPLE.name: m.SAMPLE for m in (htautau, dy_ll, ttbar_dilepton, hza_llbb)
+}
 
 
 def sample_names() -> list[str]:

@@ -40,8 +40,9 @@ class SampleSpec:
         settings: builds the process-specific Pythia settings from the resolved options.
         hooks: builds a ``pythia8mc.UserHooks`` for a Pythia instance (or ``None``); it gets the
             instance so it can read its PDFs.
-        teacher: maps per-event generator information (``mHat`` and friends, as numpy arrays)
-            to ``Teacher_<name>`` columns.
+        teacher: maps per-event generator information (Pythia ``Info`` scalars such as ``mHat``,
+            ``x1``, ``id1``, and the hard-process record as padded ``process_<field>`` rows, see
+            :func:`..pythia_run.process_rows`) to ``Teacher_<name>`` columns.
         default_chunk_size: events per output file.
         physical_xsec: whether Pythia's cross-section estimate is the physical one (False when
             hooks reshape the distribution, e.g. a flattened mass spectrum).
