@@ -33,7 +33,7 @@ import numpy as np
 
 from hepsurrogates.exceptions import GenerationError
 
-__all__ = ["OUTGOING", "RESONANCE", "find_unique", "require_mother", "four_momentum", "take"]
+__all__ = ["OUTGOING", "RESONANCE", "find_unique", "require_mother", "four_momentum", "take", "initial_state"]
 
 #: Status class of outgoing (undecayed) hard-process particles: Pythia status 23.
 OUTGOING = "outgoing"
@@ -97,3 +97,14 @@ def require_mother(info: Mapping[str, np.ndarray], child: np.ndarray, mother: np
 def four_momentum(info: Mapping[str, np.ndarray], index: np.ndarray, name: str) -> dict[str, np.ndarray]:
     """``{name}_px, _py, _pz, _e`` (GeV, float64) of the particle at ``index`` in each event."""
     return {f"{name}_{c}": take(info, c, index).astype(np.float64) for c in ("px", "py", "pz", "e")}
+
+
+def initial_state(info: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The incoming partons of every event: momentum fractions ``x1``, ``x2`` (float64) and PDG
+    codes ``id1``, ``id2`` (int32), from Pythia's ``Info`` (beam 1 along +z)."""
+    return {
+        "x1": np.asarray(info["x1"], dtype=np.float64),
+        "x2": np.asarray(info["x2"], dtype=np.float64),
+        "id1": np.asarray(info["id1"], dtype=np.int32),
+        "id2": np.asarray(info["id2"], dtype=np.int32),
+    }

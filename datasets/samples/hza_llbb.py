@@ -45,7 +45,9 @@ from hepsurrogates.constants import M_Z
 from hepsurrogates.exceptions import InvalidArgumentError
 
 from .base import SampleSpec
-from .hard_process import OUTGOING, RESONANCE, find_unique, four_momentum, require_mother, take
+from .hard_process import (
+    OUTGOING, RESONANCE, find_unique, four_momentum, initial_state, require_mother, take,
+)
 
 __all__ = ["SAMPLE", "PUBLISHED_POINTS", "BW_CUTOFF"]
 
@@ -128,10 +130,7 @@ def _teacher(info: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
                         ("b", b), ("bbar", bbar)):
         out.update(four_momentum(info, index, name))
     out["lminus_pdgId"] = take(info, "id", l_minus).astype(np.int32)
-    out["x1"] = info["x1"].astype(np.float64)
-    out["x2"] = info["x2"].astype(np.float64)
-    out["id1"] = info["id1"].astype(np.int32)
-    out["id2"] = info["id2"].astype(np.int32)
+    out.update(initial_state(info))
     return out
 
 

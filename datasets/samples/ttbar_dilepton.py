@@ -40,7 +40,9 @@ import numpy as np
 from hepsurrogates.constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W
 
 from .base import SampleSpec
-from .hard_process import OUTGOING, RESONANCE, find_unique, four_momentum, require_mother, take
+from .hard_process import (
+    OUTGOING, RESONANCE, find_unique, four_momentum, initial_state, require_mother, take,
+)
 
 __all__ = ["SAMPLE"]
 
@@ -89,10 +91,7 @@ def _teacher(info: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         out.update(four_momentum(info, index, name))
     out["lplus_pdgId"] = take(info, "id", l_plus).astype(np.int32)
     out["lminus_pdgId"] = take(info, "id", l_minus).astype(np.int32)
-    out["x1"] = info["x1"].astype(np.float64)
-    out["x2"] = info["x2"].astype(np.float64)
-    out["id1"] = info["id1"].astype(np.int32)
-    out["id2"] = info["id2"].astype(np.int32)
+    out.update(initial_state(info))
     return out
 
 
