@@ -9,6 +9,9 @@ One concept per module, each vectorised over points and events with numpy:
 * :mod:`.block_b` — MoMEMta Block B, one neutrino from one mass;
 * :mod:`.pdf` — LHAPDF6 grid reader (Pythia's shipped grids), log-bicubic or Pythia's Lagrange;
 * :mod:`.dy_weight` — Drell–Yan MEM weight per event with VEGAS;
+* :mod:`.tt_matrix_element` — LO gg, q q̄ → tt̄ production and t → bℓν decay |M|², α_s;
+* :mod:`.tt_weight` — dileptonic tt̄ MEM weight per event with VEGAS (Block D, b permutations);
+* :mod:`.vegas_driver` — the per-event VEGAS protocol and the :class:`MEMWeights` result;
 * :mod:`.constants` — the electroweak inputs, with sources.
 """
 
@@ -17,7 +20,9 @@ from __future__ import annotations
 from .block_b import BlockBSolutions, solve_block_b
 from .block_d import BlockDSolutions, block_d_jacobian, solve_block_d
 from .breit_wigner import breit_wigner_density, breit_wigner_integral, breit_wigner_map
-from .dy_weight import DEFAULT_MAX_CHI2_DOF, DYWeights, dy_delta_weight, dy_weights
+from .dy_weight import DYWeights, dy_delta_weight, dy_weights
+from .tt_weight import tt_weights
+from .vegas_driver import DEFAULT_MAX_CHI2_DOF, MEMWeights, integrate_events
 from .dy_matrix_element import (
     angular_coefficients,
     differential_cross_section,
@@ -39,6 +44,9 @@ __all__ = [
     "DEFAULT_MAX_CHI2_DOF",
     "DEFAULT_PDF",
     "DYWeights",
+    "MEMWeights",
+    "integrate_events",
+    "tt_weights",
     "LHAGrid",
     "dy_delta_weight",
     "dy_weights",

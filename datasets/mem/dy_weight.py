@@ -79,37 +79,17 @@ from .breit_wigner import breit_wigner_map
 from .constants import ALPHA_EM, GAMMA_Z, M_Z, SQRT_S
 from .dy_matrix_element import angular_coefficients
 from .pdf import DEFAULT_PDF, INTERPOLATIONS, Interpolation, LHAGrid, load_grid
+from .vegas_driver import DEFAULT_MAX_CHI2_DOF, MEMWeights, integrate_events, validate_vegas_options
 from .transfer import DEFAULT_N_SIGMA, SIGMA_LEPTON, dp_over_de, gaussian_energy_tf, integration_range
 
 __all__ = ["DYWeights", "dy_weights", "dy_delta_weight", "DEFAULT_MAX_CHI2_DOF"]
 
-#: Largest χ²/dof of the averaged VEGAS iterations for which an event counts as converged.
-DEFAULT_MAX_CHI2_DOF = 3.0
+#: The result type of :func:`dy_weights` (shared by every MEM hypothesis).
+DYWeights = MEMWeights
 #: Quarks summed over (PDG id, coupling kind of :mod:`.dy_matrix_element`).
 _QUARKS = ((1, "d"), (2, "u"), (3, "d"), (4, "u"), (5, "d"))
 _PIDS = tuple(q for q, _ in _QUARKS) + tuple(-q for q, _ in _QUARKS)
 _TWO_PI_CUBED = (2.0 * np.pi) ** 3
-
-
-@dataclass(frozen=True)
-class DYWeights:
-    """Per-event VEGAS results, each of shape (N,)."""
-
-    #: MEM weight P(x), dimensionless in the normalisation of the module docstring.
-    weight: np.ndarray
-    #: VEGAS standard-deviation estimate of ``weight``.
-    error: np.ndarray
-    #: integrand evaluations spent on the event (adaptation included).
-    n_eval: np.ndarray
-    #: χ²/dof of the iterations averaged into ``weight``.
-    chi2_dof: np.ndarray
-    #: relative error ≤ target and χ²/dof ≤ threshold.
-    converged: np.ndarray
-
-    @property
-    def relative_error(self) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.weight != 0.0, self.error / np.abs(self.weight), np.inf)
 
 
 @dataclass(frozen=True)
@@ -213,16 +193,7 @@ def _check_common(interpolation: str, sqrt_s: float) -> None:
 
 def _validate_options(sigma_frac: float, n_sigma: float, rel_accuracy: float, max_chi2_dof: float,
                       neval: int, nitn: int, n_adapt: int, max_neval: int) -> None:
-    if not (np.isfinite(rel_accuracy) and rel_accuracy > 0.0):
-        raise InvalidArgumentError(f"rel_accuracy: expected > 0, found {rel_accuracy!r}")
-    if not (np.isfinite(max_chi2_dof) and max_chi2_dof > 0.0):
-        raise InvalidArgumentError(f"max_chi2_dof: expected > 0, found {max_chi2_dof!r}")
-    for name, value, low in (("neval", neval, 100), ("nitn", nitn, 2), ("n_adapt", n_adapt, 0)):
-        if int(value) != value or value < low:
-            raise InvalidArgumentError(f"{name}: expected an integer >= {low}, found {value!r}")
-    if max_neval < (n_adapt + nitn) * neval:
-        raise InvalidArgumentError(f"max_neval: expected >= (n_adapt + nitn) * neval = "
-                                   f"{(n_adapt + nitn) * neval}, found {max_neval!r}")
+    validate_vegas_options(rel_accuracy, max_chi2_dof, neval, nitn, n_adapt, max_neval)
     if not (np.isfinite(sigma_frac) and 0.0 < sigma_frac and np.isfinite(n_sigma) and n_sigma > 0.0
             and n_sigma * sigma_frac < 1.0):
         raise InvalidArgumentError(f"sigma_frac, n_sigma: expected > 0 with n_sigma * sigma_frac < 1, "
@@ -274,6 +245,7 @@ def dy_weights(
     n_adapt: int = 3,
     max_neval: int = 200_000,
     seed: int = 0,
+    first_index: int = 0,
     pdf: str | Path = DEFAULT_PDF,
     interpolation: Interpolation = "logcubic",
     sqrt_s: float = SQRT_S,
@@ -289,7 +261,8 @@ def dy_weights(
         neval, nitn, n_adapt: points per VEGAS iteration, averaged iterations, discarded
             adaptation iterations.
         max_neval: evaluation budget per event for the 4× refinement passes.
-        seed: base seed; event i uses ``numpy.random.default_rng([seed, i])``.
+        seed, first_index: event i uses ``numpy.random.default_rng([seed, first_index + i])``
+            (pass the global index of the first event to make chunked runs reproducible).
         pdf, interpolation: PDF grid and interpolation (:mod:`.pdf`); scale fixed at M_Z.
         sqrt_s: collider energy (GeV).
 
@@ -300,43 +273,14 @@ def dy_weights(
         InvalidArgumentError: wrong shapes, NaN/inf, pt <= 0, negative mass, charges that are not
             one −1 and one +1, collinear leptons, or invalid options.
     """
-    import vegas  # the generation extra; imported here so that the package imports without it
-
     _validate_options(sigma_frac, n_sigma, rel_accuracy, max_chi2_dof, neval, nitn, n_adapt, max_neval)
     _check_common(interpolation, sqrt_s)
     leptons = _leptons(lepton_a, lepton_b)
-    n = leptons.e_rec.shape[0]
-    weight, error, chi2_dof = np.zeros(n), np.zeros(n), np.zeros(n)
-    n_eval = np.zeros(n, dtype=np.int64)
     grid = load_grid(pdf)
-    for i in range(n):
-        integrand = _event_integrand(leptons.event(i), sigma_frac, n_sigma, grid, interpolation, sqrt_s)
-        calls = [0]
-
-        @vegas.lbatchintegrand
-        def counted(u: np.ndarray) -> np.ndarray:
-            calls[0] += u.shape[0]
-            return integrand(u)
-
-        rng = np.random.default_rng([seed, i])
-        integ = vegas.Integrator([[0.0, 1.0], [0.0, 1.0]], ran_array_generator=rng.random)
-        if n_adapt:
-            integ(counted, nitn=n_adapt, neval=neval)
-        n_now = neval
-        while True:
-            result = integ(counted, nitn=nitn, neval=n_now)
-            mean, sdev = float(result.mean), float(result.sdev)
-            chi2_dof[i] = float(result.chi2) / max(int(result.dof), 1)
-            good = mean != 0.0 and sdev <= rel_accuracy * abs(mean) and chi2_dof[i] <= max_chi2_dof
-            nothing = mean == 0.0 and sdev == 0.0  # no point of the window is kinematically allowed
-            if good or nothing or calls[0] + 4 * nitn * n_now > max_neval:
-                break
-            n_now *= 4
-        weight[i], error[i], n_eval[i] = mean, sdev, calls[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(weight != 0.0, error / np.abs(weight), np.inf)
-    converged = (rel <= rel_accuracy) & (chi2_dof <= max_chi2_dof)
-    return DYWeights(weight=weight, error=error, n_eval=n_eval, chi2_dof=chi2_dof, converged=converged)
+    return integrate_events(
+        lambda i: _event_integrand(leptons.event(i), sigma_frac, n_sigma, grid, interpolation, sqrt_s),
+        leptons.e_rec.shape[0], 2, rel_accuracy=rel_accuracy, max_chi2_dof=max_chi2_dof, neval=neval,
+        nitn=nitn, n_adapt=n_adapt, max_neval=max_neval, seed=seed, first_index=first_index)
 
 
 def dy_delta_weight(lepton_a: Any, lepton_b: Any, *, pdf: str | Path = DEFAULT_PDF,

@@ -1,0 +1,259 @@
+r"""Dileptonic tt̄ MEM weight of an observed ℓ⁺ℓ⁻ b b + MET event, with VEGAS (MoMEMta style).
+
+Hypothesis gg, q q̄ → tt̄ → b ℓ⁺ν b̄ ℓ⁻ν̄ at leading order (:mod:`.tt_matrix_element`; PHYSICS.md
+§1; arXiv 2008.10949), integrated the way MoMEMta's ``TTbar_FullyLeptonic`` example does:
+
+.. math::
+
+    P(x) = \frac12\sum_{\text{b perms}}\int \prod_{k=1}^{4} du_k\,
+        \prod_{i\in\{\ell^+,\ell^-,b,\bar b\}} W(E_i^{rec}|E_i)\,\frac{d|\vec p_i|}{dE_i}\,dE_i\,
+        \frac{|\vec p_i|^2\sin\theta_i}{2E_i(2\pi)^3}\;
+        \frac{ds_{13}}{du_1}\frac{ds_{134}}{du_2}\frac{ds_{25}}{du_3}\frac{ds_{256}}{du_4}
+        \sum_{\text{Block D sols}} J_D\,\frac{1}{2x_1x_2s}
+        \sum_{ij} f_i(x_1,\mu) f_j(x_2,\mu)\,|M_{ij}|^2 .
+
+* Eight dimensions: the Breit–Wigner maps (:mod:`.breit_wigner`) of the four propagator masses
+  s13 = m²(ℓ⁺ν) and s25 = m²(ℓ⁻ν̄) (W: 80.419 / 2.0476 GeV), s134 = m²(bℓ⁺ν) and
+  s256 = m²(b̄ℓ⁻ν̄) (top: 173 / 1.4915 GeV), and the generated energies of the two leptons
+  (Gaussian transfer function, s = 0.10) and the two b-jets (s = 0.30), each over its ±3σ window
+  (:mod:`.transfer`); directions and masses of the visible objects are held at their measured
+  values. The Breit–Wigner Jacobians cancel the propagators of |M|² exactly, which is why they
+  are the integration variables.
+* "Block D" (:mod:`.block_d`) turns (s13, s134, s25, s256) and the measured MET into the two
+  neutrino momenta (up to four solutions, all summed) and supplies the Jacobian J_D, which
+  contains the neutrino phase space, (2π)⁴, the longitudinal δ's that fix x₁, x₂ and the
+  transverse δ² that balances the neutrinos against the MET.
+* b-jet permutations: both assignments (b₁ from t, b₂ from t̄ and the swap) are evaluated at
+  every point and averaged (MoMEMta's ``Permutator`` module averages them as an extra
+  integration dimension; evaluating both has lower variance at the same point count).
+* Initial state: the sum of the six final-state momenta, boosted to zero transverse momentum
+  (MoMEMta ``BuildInitialState`` with the transverse boost), gives x₁,₂ = (E' ± P_z)/√s;
+  τ₁,₂ of :mod:`.tt_matrix_element` use the invariants q₁·p_t, q₁·p_t̄ of the boosted partons.
+* Parton densities: the LHAPDF grid Pythia used (:mod:`.pdf`, NNPDF2.3 LO), g g and the five
+  light q q̄ / q̄ q channels, at μ_F = μ_R = the transverse mass of the top pair,
+  μ = √(m²_tt̄ + p²_T,tt̄) evaluated at each point (PHYSICS.md §1), with one-loop α_s(μ).
+
+Normalisation: as for MoMEMta's tt̄ weight, the weight is the integrand's integral in these
+variables, not divided by σ_vis; its (2π)⁴ and 2/s are inside J_D (Block D). −log10 of it is the
+regression target of arXiv 2008.10949.
+
+VEGAS per event: the protocol of :mod:`.vegas_driver` (adaptation, refinement by 4× until the
+relative error reaches ``rel_accuracy`` or ``max_neval`` is spent, convergence flag). Measured
+speed and accuracy are in ``benchmarks/bench_mem.py`` and the README.
+
+Example:
+    >>> import numpy as np
+    >>> lm = np.array([[60.0, 0.3, 0.4, 0.0]]); lp = np.array([[45.0, -0.5, 2.5, 0.0]])
+    >>> bj = np.array([[[90.0, 0.1, -2.0, 10.0], [50.0, -0.8, 1.2, 7.0]]])
+    >>> met = np.array([[70.0, -1.0]])
+    >>> res = tt_weights(lm, lp, bj, met, rel_accuracy=0.05, seed=1)
+    >>> bool(res.weight[0] > 0.0)
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from hepsurrogates.exceptions import InvalidArgumentError
+
+from ._checks import as_float_array
+from .block_d import solve_block_d
+from .breit_wigner import breit_wigner_map
+from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W, SQRT_S
+from .pdf import DEFAULT_PDF, INTERPOLATIONS, Interpolation, LHAGrid, load_grid
+from .transfer import DEFAULT_N_SIGMA, SIGMA_BJET, SIGMA_LEPTON, transfer_weight
+from .tt_matrix_element import alpha_s, production_gg, production_qqbar, top_decay
+from .vegas_driver import DEFAULT_MAX_CHI2_DOF, MEMWeights, integrate_events, validate_vegas_options
+
+__all__ = ["tt_weights", "TT_DIMENSIONS"]
+
+#: Integration dimensions: s13, s134, s25, s256, E(ℓ⁺), E(ℓ⁻), E(b₁), E(b₂).
+TT_DIMENSIONS = 8
+_QUARK_PIDS = (1, 2, 3, 4, 5)
+_PIDS = (21,) + _QUARK_PIDS + tuple(-q for q in _QUARK_PIDS)
+_TWO_PI_CUBED = (2.0 * np.pi) ** 3
+_U_MAX = 1.0 - 1e-12  # the Breit–Wigner map sends u = 1 to s = ∞
+
+
+@dataclass(frozen=True)
+class _Visible:
+    """One event's measured objects in the order ℓ⁺, ℓ⁻, b₁, b₂: unit directions (4, 3), masses,
+    reconstructed energies, sinθ; and the MET vector (2,)."""
+
+    direction: np.ndarray
+    mass: np.ndarray
+    e_rec: np.ndarray
+    sin_theta: np.ndarray
+    met: np.ndarray
+
+
+def _objects(lep_minus: Any, lep_plus: Any, bjets: Any, met: Any) -> list[_Visible]:
+    lm = as_float_array("lep_minus", lep_minus)
+    lp = as_float_array("lep_plus", lep_plus)
+    bj = as_float_array("bjets", bjets)
+    mt = as_float_array("met", met)
+    n = lm.shape[0] if lm.ndim == 2 else -1
+    for name, arr, shape in (("lep_minus", lm, (n, 4)), ("lep_plus", lp, (n, 4)), ("bjets", bj, (n, 2, 4)),
+                             ("met", mt, (n, 2))):
+        if arr.shape != shape:
+            raise InvalidArgumentError(
+                f"{name}: expected shape {shape} with columns (pt, eta, phi, mass){' per jet' if name == 'bjets' else ''}"
+                f"{' as (pt, phi)' if name == 'met' else ''}, found {arr.shape}")
+    # canonical jet order (higher pT first), so the result does not depend on the input order
+    swap = bj[:, 1, 0] > bj[:, 0, 0]
+    bj = np.where(swap[:, None, None], bj[:, ::-1], bj)
+    objs = np.stack([lp, lm, bj[:, 0], bj[:, 1]], axis=1)  # (N, 4, 4)
+    pt, eta, phi, mass = np.moveaxis(objs, -1, 0)
+    if np.any(pt <= 0.0):
+        raise InvalidArgumentError(f"pt: expected > 0, found {int(np.sum(pt <= 0.0))} non-positive values")
+    if np.any(mass < 0.0):
+        raise InvalidArgumentError("mass: expected object masses >= 0")
+    if np.any(mt[:, 0] < 0.0):
+        raise InvalidArgumentError("met: expected pt >= 0")
+    cosh = np.cosh(eta)
+    p = pt * cosh
+    direction = np.stack([np.cos(phi) / cosh, np.sin(phi) / cosh, np.tanh(eta)], axis=-1)
+    e_rec = np.sqrt(p * p + mass * mass)
+    met_xy = np.stack([mt[:, 0] * np.cos(mt[:, 1]), mt[:, 0] * np.sin(mt[:, 1])], axis=-1)
+    return [_Visible(direction[i], mass[i], e_rec[i], 1.0 / cosh[i], met_xy[i]) for i in range(lm.shape[0])]
+
+
+def _permutation_sum(p3: np.ndarray, p4: np.ndarray, p5: np.ndarray, p6: np.ndarray, met: np.ndarray,
+                     s: tuple[np.ndarray, ...], grid: LHAGrid, interpolation: Interpolation,
+                     sqrt_s: float) -> np.ndarray:
+    r"""Σ over Block D solutions of J_D · flux · Σ f f |M|² for one b assignment, shape (P,)."""
+    s13, s134, s25, s256 = s
+    npts = p3.shape[0]
+    sol = solve_block_d(p3, p4, p5, p6, np.broadcast_to(met, (npts, 2)), s13, s134, s25, s256, sqrt_s)
+    out = np.zeros(npts)
+    if not np.any(sol.mask):
+        return out
+    ip, islot = np.nonzero(sol.mask)
+    nu1, nu2, jac = sol.p1[ip, islot], sol.p2[ip, islot], sol.jacobian[ip, islot]
+    top = nu1 + p3[ip] + p5[ip]
+    tbar = nu2 + p4[ip] + p6[ip]
+    total = top + tbar
+    pe, px, py, pz = total.T
+    pt2 = px * px + py * py
+    shat = pe * pe - pt2 - pz * pz
+    e_prime = np.sqrt(shat + pz * pz)
+    x1 = (e_prime + pz) / sqrt_s
+    x2 = (e_prime - pz) / sqrt_s
+    gamma = pe / e_prime
+    bx, by = px / pe, py / pe
+    e1 = 0.5 * x1 * sqrt_s
+    q1_top = e1 * (gamma * (top[:, 0] - bx * top[:, 1] - by * top[:, 2]) - top[:, 3])
+    tau1 = 2.0 * q1_top / shat
+    tau2 = 1.0 - tau1
+    rho = 2.0 * (s134[ip] + s256[ip]) / shat
+    mu = np.sqrt(shat + pt2)
+    xf = grid.xfxQ_flavours(_PIDS, np.concatenate([x1, x2]), np.concatenate([mu, mu]), interpolation,
+                            clip_negative=True)
+    f1, f2 = xf[:, : x1.size] / x1, xf[:, x1.size:] / x2
+    nq = len(_QUARK_PIDS)
+    qq_lumi = np.sum(f1[1:1 + nq] * f2[1 + nq:] + f1[1 + nq:] * f2[1:1 + nq], axis=0)
+    gs2 = 4.0 * np.pi * alpha_s(mu)
+    production = gs2 * gs2 * (f1[0] * f2[0] * production_gg(tau1, tau2, rho) + qq_lumi * production_qqbar(tau1, tau2, rho))
+    width2 = (M_TOP * GAMMA_TOP) ** 2
+    decays = (0.25 * top_decay(top, p5[ip], p3[ip], nu1) * top_decay(tbar, p6[ip], p4[ip], nu2)
+              / (((s134[ip] - M_TOP**2) ** 2 + width2) * ((s256[ip] - M_TOP**2) ** 2 + width2)))
+    flux = 1.0 / (2.0 * x1 * x2 * sqrt_s * sqrt_s)
+    np.add.at(out, ip, jac * flux * production * decays)
+    return out
+
+
+def _event_integrand(vis: _Visible, sigma_lepton: float, sigma_bjet: float, n_sigma: float, grid: LHAGrid,
+                     interpolation: Interpolation, sqrt_s: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Batch integrand over u ∈ [0, 1]⁸ for one event (variables of the module docstring)."""
+    sigmas = (sigma_lepton, sigma_lepton, sigma_bjet, sigma_bjet)
+
+    def integrand(u: np.ndarray) -> np.ndarray:
+        u = np.minimum(u, _U_MAX)
+        s13, j13 = breit_wigner_map(u[:, 0], M_W, GAMMA_W)
+        s134, j134 = breit_wigner_map(u[:, 1], M_TOP, GAMMA_TOP)
+        s25, j25 = breit_wigner_map(u[:, 2], M_W, GAMMA_W)
+        s256, j256 = breit_wigner_map(u[:, 3], M_TOP, GAMMA_TOP)
+        weight = j13 * j134 * j25 * j256
+        momenta = []
+        for k in range(4):
+            energy, tf = transfer_weight(u[:, 4 + k], vis.e_rec[k], sigmas[k], n_sigma, vis.mass[k])
+            p = np.sqrt(np.maximum((energy - vis.mass[k]) * (energy + vis.mass[k]), 0.0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                weight = weight * tf * np.where(energy > 0.0, p * p * vis.sin_theta[k] / (2.0 * energy * _TWO_PI_CUBED), 0.0)
+            momenta.append(np.concatenate([energy[:, None], p[:, None] * vis.direction[k]], axis=1))
+        out = np.zeros(u.shape[0])
+        live = weight > 0.0
+        if not np.any(live):
+            return out
+        p3, p4, b1, b2 = (m[live] for m in momenta)
+        s = tuple(v[live] for v in (s13, s134, s25, s256))
+        both = (_permutation_sum(p3, p4, b1, b2, vis.met, s, grid, interpolation, sqrt_s)
+                + _permutation_sum(p3, p4, b2, b1, vis.met, s, grid, interpolation, sqrt_s))
+        out[live] = 0.5 * weight[live] * both
+        return out
+
+    return integrand
+
+
+def tt_weights(
+    lep_minus: Any,
+    lep_plus: Any,
+    bjets: Any,
+    met: Any,
+    *,
+    sigma_lepton: float = SIGMA_LEPTON,
+    sigma_bjet: float = SIGMA_BJET,
+    n_sigma: float = DEFAULT_N_SIGMA,
+    rel_accuracy: float = 0.01,
+    max_chi2_dof: float = DEFAULT_MAX_CHI2_DOF,
+    neval: int = 4000,
+    nitn: int = 5,
+    n_adapt: int = 5,
+    max_neval: int = 400_000,
+    seed: int = 0,
+    first_index: int = 0,
+    pdf: str | Path = DEFAULT_PDF,
+    interpolation: Interpolation = "logcubic",
+    sqrt_s: float = SQRT_S,
+) -> MEMWeights:
+    """tt̄ dilepton MEM weights of N observed ℓ⁺ℓ⁻bb+MET events (one VEGAS integration per event).
+
+    Args:
+        lep_minus, lep_plus: (N, 4) arrays of (pt [GeV], eta, phi, mass [GeV]) of ℓ⁻ and ℓ⁺.
+        bjets: (N, 2, 4) the two b-jet candidates, (pt, eta, phi, mass); order does not matter
+            (both assignments are averaged, and the jets are put in pT order internally).
+        met: (N, 2) missing transverse momentum (pt [GeV], phi).
+        sigma_lepton, sigma_bjet, n_sigma: transfer-function resolutions and window half-width.
+        rel_accuracy, max_chi2_dof, neval, nitn, n_adapt, max_neval: VEGAS protocol
+            (:mod:`.vegas_driver`).
+        seed, first_index: event i uses ``numpy.random.default_rng([seed, first_index + i])``.
+        pdf, interpolation: PDF grid and interpolation (:mod:`.pdf`).
+        sqrt_s: collider energy (GeV).
+
+    Returns:
+        :class:`~.vegas_driver.MEMWeights` (weight, error, n_eval, chi2_dof, converged).
+
+    Raises:
+        InvalidArgumentError: wrong shapes, NaN/inf, pt ≤ 0, negative masses or MET, or invalid
+            options.
+    """
+    validate_vegas_options(rel_accuracy, max_chi2_dof, neval, nitn, n_adapt, max_neval)
+    for name, value in (("sigma_lepton", sigma_lepton), ("sigma_bjet", sigma_bjet)):
+        if not (np.isfinite(value) and value > 0.0 and np.isfinite(n_sigma) and n_sigma > 0.0 and n_sigma * value < 1.0):
+            raise InvalidArgumentError(f"{name}, n_sigma: expected > 0 with n_sigma * {name} < 1, "
+                                       f"found {value!r}, {n_sigma!r}")
+    if interpolation not in INTERPOLATIONS:
+        raise InvalidArgumentError(f"interpolation: expected one of {INTERPOLATIONS}, found {interpolation!r}")
+    if not (np.isfinite(sqrt_s) and sqrt_s > 0.0):
+        raise InvalidArgumentError(f"sqrt_s: expected a collider energy > 0 GeV, found {sqrt_s!r}")
+    events = _objects(lep_minus, lep_plus, bjets, met)
+    grid = load_grid(pdf)
+    return integrate_events(
+        lambda i: _event_integrand(events[i], sigma_lepton, sigma_bjet, n_sigma, grid, interpolation, sqrt_s),
+        len(events), TT_DIMENSIONS, rel_accuracy=rel_accuracy, max_chi2_dof=max_chi2_dof, neval=neval,
+        nitn=nitn, n_adapt=n_adapt, max_neval=max_neval, seed=seed, first_index=first_index)
