@@ -19,7 +19,7 @@ Hypothesis gg, q q̄ → tt̄ → b ℓ⁺ν b̄ ℓ⁻ν̄ at leading order (:m
   (:mod:`.transfer`); directions and masses of the visible objects are held at their measured
   values. The Breit–Wigner Jacobians cancel the propagators of |M|² exactly, which is why they
   are the integration variables.
-* "Block D" (:mod:`.block_d`) turns (s13, s134, s25, s256) and the measured MET into the two
+* "Block D" (:mod:`.block_d`; compiled per point in :mod:`.tt_kernel`) turns (s13, s134, s25, s256) and the measured MET into the two
   neutrino momenta (up to four solutions, all summed) and supplies the Jacobian J_D, which
   contains the neutrino phase space, (2π)⁴, the longitudinal δ's that fix x₁, x₂ and the
   transverse δ² that balances the neutrinos against the MET.
@@ -62,12 +62,12 @@ import numpy as np
 from hepsurrogates.exceptions import InvalidArgumentError
 
 from ._checks import as_float_array
-from .block_d import solve_block_d
 from .breit_wigner import breit_wigner_map
 from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W, SQRT_S
 from .pdf import DEFAULT_PDF, INTERPOLATIONS, Interpolation, LHAGrid, load_grid
 from .transfer import DEFAULT_N_SIGMA, SIGMA_BJET, SIGMA_LEPTON, transfer_weight
-from .tt_matrix_element import alpha_s, production_gg, production_qqbar, top_decay
+from .tt_kernel import tt_point_kinematics
+from .tt_matrix_element import alpha_s, production_gg, production_qqbar
 from .vegas_driver import DEFAULT_MAX_CHI2_DOF, MEMWeights, integrate_events, validate_vegas_options
 
 __all__ = ["tt_weights", "TT_DIMENSIONS"]
@@ -123,35 +123,22 @@ def _objects(lep_minus: Any, lep_plus: Any, bjets: Any, met: Any) -> list[_Visib
     return [_Visible(direction[i], mass[i], e_rec[i], 1.0 / cosh[i], met_xy[i]) for i in range(lm.shape[0])]
 
 
-def _permutation_sum(p3: np.ndarray, p4: np.ndarray, p5: np.ndarray, p6: np.ndarray, met: np.ndarray,
-                     s: tuple[np.ndarray, ...], grid: LHAGrid, interpolation: Interpolation,
-                     sqrt_s: float) -> np.ndarray:
-    r"""Σ over Block D solutions of J_D · flux · Σ f f |M|² for one b assignment, shape (P,)."""
-    s13, s134, s25, s256 = s
-    npts = p3.shape[0]
-    sol = solve_block_d(p3, p4, p5, p6, np.broadcast_to(met, (npts, 2)), s13, s134, s25, s256, sqrt_s)
-    out = np.zeros(npts)
-    if not np.any(sol.mask):
+def _matrix_element_sum(vis: np.ndarray, s: np.ndarray, met: np.ndarray, grid: LHAGrid,
+                        interpolation: Interpolation, sqrt_s: float) -> np.ndarray:
+    r"""Σ over both b assignments and all Block D solutions of J_D · flux · Σ f f |M|², shape (P,).
+
+    The kinematics per solution come from the compiled :func:`.tt_kernel.tt_point_kinematics`;
+    parton densities and the production |M|² are evaluated here on the flat list of solutions.
+    """
+    kin = tt_point_kinematics(np.ascontiguousarray(vis), np.ascontiguousarray(s), np.ascontiguousarray(met),
+                              float(sqrt_s))
+    valid = kin[..., 0] > 0.0
+    out = np.zeros(vis.shape[0])
+    if not np.any(valid):
         return out
-    ip, islot = np.nonzero(sol.mask)
-    nu1, nu2, jac = sol.p1[ip, islot], sol.p2[ip, islot], sol.jacobian[ip, islot]
-    top = nu1 + p3[ip] + p5[ip]
-    tbar = nu2 + p4[ip] + p6[ip]
-    total = top + tbar
-    pe, px, py, pz = total.T
-    pt2 = px * px + py * py
-    shat = pe * pe - pt2 - pz * pz
-    e_prime = np.sqrt(shat + pz * pz)
-    x1 = (e_prime + pz) / sqrt_s
-    x2 = (e_prime - pz) / sqrt_s
-    gamma = pe / e_prime
-    bx, by = px / pe, py / pe
-    e1 = 0.5 * x1 * sqrt_s
-    q1_top = e1 * (gamma * (top[:, 0] - bx * top[:, 1] - by * top[:, 2]) - top[:, 3])
-    tau1 = 2.0 * q1_top / shat
+    ip = np.nonzero(valid)[0]
+    jac, x1, x2, mu, tau1, rho, decays = kin[valid][:, 1:].T
     tau2 = 1.0 - tau1
-    rho = 2.0 * (s134[ip] + s256[ip]) / shat
-    mu = np.sqrt(shat + pt2)
     xf = grid.xfxQ_flavours(_PIDS, np.concatenate([x1, x2]), np.concatenate([mu, mu]), interpolation,
                             clip_negative=True)
     f1, f2 = xf[:, : x1.size] / x1, xf[:, x1.size:] / x2
@@ -159,9 +146,6 @@ def _permutation_sum(p3: np.ndarray, p4: np.ndarray, p5: np.ndarray, p6: np.ndar
     qq_lumi = np.sum(f1[1:1 + nq] * f2[1 + nq:] + f1[1 + nq:] * f2[1:1 + nq], axis=0)
     gs2 = 4.0 * np.pi * alpha_s(mu)
     production = gs2 * gs2 * (f1[0] * f2[0] * production_gg(tau1, tau2, rho) + qq_lumi * production_qqbar(tau1, tau2, rho))
-    width2 = (M_TOP * GAMMA_TOP) ** 2
-    decays = (0.25 * top_decay(top, p5[ip], p3[ip], nu1) * top_decay(tbar, p6[ip], p4[ip], nu2)
-              / (((s134[ip] - M_TOP**2) ** 2 + width2) * ((s256[ip] - M_TOP**2) ** 2 + width2)))
     flux = 1.0 / (2.0 * x1 * x2 * sqrt_s * sqrt_s)
     np.add.at(out, ip, jac * flux * production * decays)
     return out
@@ -179,22 +163,20 @@ def _event_integrand(vis: _Visible, sigma_lepton: float, sigma_bjet: float, n_si
         s25, j25 = breit_wigner_map(u[:, 2], M_W, GAMMA_W)
         s256, j256 = breit_wigner_map(u[:, 3], M_TOP, GAMMA_TOP)
         weight = j13 * j134 * j25 * j256
-        momenta = []
+        vis4 = np.empty((u.shape[0], 4, 4))
         for k in range(4):
             energy, tf = transfer_weight(u[:, 4 + k], vis.e_rec[k], sigmas[k], n_sigma, vis.mass[k])
             p = np.sqrt(np.maximum((energy - vis.mass[k]) * (energy + vis.mass[k]), 0.0))
             with np.errstate(divide="ignore", invalid="ignore"):
                 weight = weight * tf * np.where(energy > 0.0, p * p * vis.sin_theta[k] / (2.0 * energy * _TWO_PI_CUBED), 0.0)
-            momenta.append(np.concatenate([energy[:, None], p[:, None] * vis.direction[k]], axis=1))
+            vis4[:, k, 0] = energy
+            vis4[:, k, 1:] = p[:, None] * vis.direction[k]
         out = np.zeros(u.shape[0])
         live = weight > 0.0
         if not np.any(live):
             return out
-        p3, p4, b1, b2 = (m[live] for m in momenta)
-        s = tuple(v[live] for v in (s13, s134, s25, s256))
-        both = (_permutation_sum(p3, p4, b1, b2, vis.met, s, grid, interpolation, sqrt_s)
-                + _permutation_sum(p3, p4, b2, b1, vis.met, s, grid, interpolation, sqrt_s))
-        out[live] = 0.5 * weight[live] * both
+        s = np.stack([s13, s134, s25, s256], axis=1)[live]
+        out[live] = 0.5 * weight[live] * _matrix_element_sum(vis4[live], s, vis.met, grid, interpolation, sqrt_s)
         return out
 
     return integrand
