@@ -153,6 +153,48 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_cmd_run)
 
 
+def _cmd_teach(args: argparse.Namespace) -> int:
+    if args.family != "mem":
+        raise InvalidArgumentError(f"teach: unknown family {args.family!r} (available: mem)")
+    from hepsurrogates.datasets.mem.teach import teach_mem
+
+    points = []
+    for text in args.hza_point or []:
+        try:
+            m_h, m_a = (float(v) for v in text.split(","))
+        except ValueError:
+            raise InvalidArgumentError(f"--hza-point: expected MH,MA in GeV (e.g. 261.40,150.50), got {text!r}") from None
+        points.append((m_h, m_a))
+    result = teach_mem(args.fileset, args.out, args.hypotheses, hza_points=points,
+                       workers=1 if args.workers is None else args.workers, scheduler=args.scheduler,
+                       chunksize=args.chunksize, max_events=args.max_events, rel_accuracy=args.rel_accuracy,
+                       seed=args.seed, overwrite=args.overwrite, progress=not args.quiet)
+    print(json.dumps(result.summary()))
+    return 0
+
+
+def _add_teach(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("teach", help="compute teacher targets over a fileset (resumable, on Dask)",
+                       description="Run the MEM teacher hypotheses on the ll+bb events of a fileset, one "
+                                   "parquet file per chunk under OUT/<dataset>/ plus OUT/manifest.json; "
+                                   "rerunning skips finished chunks.")
+    p.add_argument("family", help="teacher family (mem)")
+    p.add_argument("--fileset", required=True, help="coffea fileset JSON")
+    p.add_argument("--hypotheses", nargs="+", default=["memDY"], help="memDY, memTT, memHZA (default memDY)")
+    p.add_argument("--hza-point", action="append", metavar="MH,MA", help="H->ZA mass point in GeV (repeatable)")
+    p.add_argument("--out", required=True, help="output directory")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local Dask workers (default 1; 0: no Dask)")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
+    p.add_argument("--chunksize", type=int, default=2000, help="events per chunk (default 2000)")
+    p.add_argument("--max-events", type=int, help="at most this many events per dataset")
+    p.add_argument("--rel-accuracy", type=float, default=0.01, help="VEGAS relative accuracy (default 0.01)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--overwrite", action="store_true", help="recompute chunks written with other options")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_cmd_teach)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from hepsurrogates.processors.demo import format_summary, run_demo
 
@@ -184,6 +226,7 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
 #: sub-command name -> function adding its parser
 COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "generate": _add_generate,
+    "teach": _add_teach,
     "train": _add_train,
     "run": _add_run,
     "demo": _add_demo,

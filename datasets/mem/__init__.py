@@ -9,6 +9,9 @@ One concept per module, each vectorised over points and events with numpy:
 * :mod:`.block_b` — MoMEMta Block B, one neutrino from one mass;
 * :mod:`.pdf` — LHAPDF6 grid reader (Pythia's shipped grids), log-bicubic or Pythia's Lagrange;
 * :mod:`.dy_weight` — Drell–Yan MEM weight per event with VEGAS;
+* :mod:`.hza_matrix_element` — LO gg → H → Z A → ℓℓ b b̄ |M|² (one overall constant);
+* :mod:`.hza_weight` — H → ZA MEM weight per event, parametric in (M_H, M_A), with VEGAS;
+* :mod:`.teach` — the teacher over a fileset on Dask, per-chunk files, progress, resumption;
 * :mod:`.tt_matrix_element` — LO gg, q q̄ → tt̄ production and t → bℓν decay |M|², α_s;
 * :mod:`.tt_weight` — dileptonic tt̄ MEM weight per event with VEGAS (Block D, b permutations);
 * :mod:`.vegas_driver` — the per-event VEGAS protocol and the :class:`MEMWeights` result;
@@ -21,6 +24,7 @@ from .block_b import BlockBSolutions, solve_block_b
 from .block_d import BlockDSolutions, block_d_jacobian, solve_block_d
 from .breit_wigner import breit_wigner_density, breit_wigner_integral, breit_wigner_map
 from .dy_weight import DYWeights, dy_delta_weight, dy_weights
+from .hza_weight import HZAWeights, hza_delta_weight, hza_weights
 from .tt_weight import tt_weights
 from .vegas_driver import DEFAULT_MAX_CHI2_DOF, MEMWeights, integrate_events
 from .dy_matrix_element import (
@@ -47,6 +51,9 @@ __all__ = [
     "MEMWeights",
     "integrate_events",
     "tt_weights",
+    "HZAWeights",
+    "hza_weights",
+    "hza_delta_weight",
     "LHAGrid",
     "dy_delta_weight",
     "dy_weights",
