@@ -10,6 +10,7 @@ One concept per module, each vectorised over points and events with numpy:
 * :mod:`.pdf` — LHAPDF6 grid reader (Pythia's shipped grids), log-bicubic or Pythia's Lagrange;
 * :mod:`.dy_weight` — Drell–Yan MEM weight per event with VEGAS;
 * :mod:`.hza_matrix_element` — LO gg → H → Z A → ℓℓ b b̄ |M|² (one overall constant);
+* :mod:`.hza_cross_section` — σ(M_H, M_A) of the H → ZA |M|² (the mass dependence of σ_vis);
 * :mod:`.hza_weight` — H → ZA MEM weight per event, parametric in (M_H, M_A), with VEGAS;
 * :mod:`.teach` — the teacher over a fileset on Dask, per-chunk files, progress, resumption;
 * :mod:`.tt_matrix_element` — LO gg, q q̄ → tt̄ production and t → bℓν decay |M|², α_s;
@@ -24,6 +25,7 @@ from .block_b import BlockBSolutions, solve_block_b
 from .block_d import BlockDSolutions, block_d_jacobian, solve_block_d
 from .breit_wigner import breit_wigner_density, breit_wigner_integral, breit_wigner_map
 from .dy_weight import DYWeights, dy_delta_weight, dy_weights
+from .hza_cross_section import hza_cross_section, hza_cross_section_nwa
 from .hza_weight import HZAWeights, hza_delta_weight, hza_weights
 from .tt_weight import tt_weights
 from .vegas_driver import DEFAULT_MAX_CHI2_DOF, MEMWeights, integrate_events
@@ -54,6 +56,8 @@ __all__ = [
     "HZAWeights",
     "hza_weights",
     "hza_delta_weight",
+    "hza_cross_section",
+    "hza_cross_section_nwa",
     "LHAGrid",
     "dy_delta_weight",
     "dy_weights",
