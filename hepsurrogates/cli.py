@@ -76,9 +76,37 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_cmd_generate)
 
 
+def _cmd_train_mem(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from hepsurrogates.training.mem import MEMTrainConfig, train_mem
+
+    if not args.data or not args.teacher:
+        raise InvalidArgumentError("train mem needs --data FILESET and --teacher TEACHDIR (the output of 'teach mem')")
+    cfg = MEMTrainConfig.from_json(args.config) if args.config else MEMTrainConfig()
+    if args.hypothesis:
+        cfg = replace(cfg, hypothesis=args.hypothesis)
+        cfg.validate("--hypothesis")
+    command = (f"hepsurrogates train mem --hypothesis {cfg.hypothesis} --data {args.data} --teacher {args.teacher}"
+               + (f" --config {args.config}" if args.config else "") + f" --out {args.out}")
+    result = train_mem(cfg, args.out, fileset=args.data, teacher_dir=args.teacher, progress=not args.quiet,
+                       command=command)
+    test = result.metrics["test_split"]
+    print(json.dumps({
+        "bundle": str(result.bundle_path), "hypothesis": cfg.hypothesis,
+        "test_bias": test["bias"], "test_resolution": test["resolution"],
+        "published": {k: result.metrics["published_reference"][k] for k in ("bias", "resolution")},
+        "n_train": result.n_events["train"], "n_test": result.n_events["test"],
+        "epochs": len(result.history.train_loss), "parity": result.parity,
+    }))
+    return 0
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
+    if args.family == "mem":
+        return _cmd_train_mem(args)
     if args.family != "ditau":
-        raise InvalidArgumentError(f"train: unknown family {args.family!r} (available: ditau)")
+        raise InvalidArgumentError(f"train: unknown family {args.family!r} (available: ditau, mem)")
     from hepsurrogates.training.ditau import DiTauTrainConfig, train_ditau
 
     cfg = DiTauTrainConfig.from_json(args.config) if args.config else DiTauTrainConfig()
@@ -97,9 +125,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a surrogate and write its bundle and validation report")
-    p.add_argument("family", help="surrogate family (ditau)")
+    p.add_argument("family", help="surrogate family (ditau, mem)")
     p.add_argument("--config", help="training configuration JSON (default: the published settings)")
-    p.add_argument("--data", help="fileset JSON of the training sample (default: generate it from the config)")
+    p.add_argument("--data", help="fileset JSON of the training sample (default: generate it from the config; "
+                                  "required for mem)")
+    p.add_argument("--hypothesis", choices=["DY", "TT", "HZA"], help="mem: the MEM hypothesis (default: the config's, DY)")
+    p.add_argument("--teacher", help="mem: output directory of 'hepsurrogates teach mem' with the targets")
     p.add_argument("--samples-dir", default="samples", help="where configured samples are found or generated")
     p.add_argument("--out", required=True, help="output directory for the bundle and reports/")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
@@ -114,11 +145,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hepsurrogates.processors.outputs import save_results
     from hepsurrogates.processors.runner import run_processor
 
-    unknown = [s for s in args.surrogates if s != "ditau"]
+    unknown = [s for s in args.surrogates if s not in ("ditau", "mem")]
     if unknown:
-        raise InvalidArgumentError(f"run: unknown surrogate(s) {unknown} (available: ditau)")
+        raise InvalidArgumentError(f"run: unknown surrogate(s) {unknown} (available: ditau, mem)")
     if args.scheduler and args.workers:
         raise InvalidArgumentError("run: give --scheduler or --workers, not both")
+    if "mem" in args.surrogates:
+        if set(args.surrogates) != {"mem"}:
+            raise InvalidArgumentError("run: attach ditau and mem in separate runs (each writes its own --out)")
+        return _cmd_run_mem(args)
     fileset = load_fileset(args.fileset)
     bundle = ModelBundle.load(args.bundle, family="ditau") if args.bundle else load_shipped("ditau_mass", family="ditau")
     out = Path(args.out)
@@ -133,13 +168,46 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run_mem(args: argparse.Namespace) -> int:
+    from hepsurrogates.fileset import load_fileset
+    from hepsurrogates.processors.mem import MEMProcessor, load_mem_bundles, save_mem_results
+    from hepsurrogates.processors.runner import run_processor
+
+    points = []
+    for text in args.mem_hza_point or ["261.40,150.50"]:
+        try:
+            m_h, m_a = (float(v) for v in text.split(","))
+        except ValueError:
+            raise InvalidArgumentError(f"--mem-hza-point: expected MH,MA in GeV (e.g. 261.40,150.50), got {text!r}") from None
+        points.append((m_h, m_a))
+    fileset = load_fileset(args.fileset)
+    bundles = load_mem_bundles(args.mem_bundle_dir) if args.mem_bundle_dir else None  # None: the shipped ones
+    out = Path(args.out)
+    skim_dir = None if args.skim == "none" else str(out / "skim")
+    proc = MEMProcessor(bundles, hza_points=points, gamma=args.mem_gamma, skim_dir=skim_dir,
+                        skim_format="root" if args.skim == "none" else args.skim)
+    results = run_processor(fileset, proc, executor=args.executor, scheduler=args.scheduler,
+                            workers=args.workers or 1, chunksize=args.chunksize, progress=not args.quiet)
+    used = {h: c.bundle.path for h, c in proc.columns.items()}
+    summary = save_mem_results(results, out, extra={"bundles": used, "columns": proc.output_fields, "gamma": proc.gamma,
+                                                    "executor": args.executor,
+                                                    "scheduler": args.scheduler or f"LocalCluster({args.workers or 1})"})
+    print(json.dumps({"out": str(out), "columns": proc.output_fields, "datasets": summary["datasets"]}))
+    return 0
+
+
 def _add_run(sub: argparse._SubParsersAction) -> None:
     from hepsurrogates.processors.runner import EXECUTORS
 
     p = sub.add_parser("run", help="attach surrogate columns to a fileset: histograms, skim, summary")
     p.add_argument("--fileset", required=True, help="coffea fileset JSON")
-    p.add_argument("--surrogates", nargs="+", default=["ditau"], help="surrogate families to attach (ditau)")
+    p.add_argument("--surrogates", nargs="+", default=["ditau"], help="surrogate family to attach (ditau or mem)")
     p.add_argument("--bundle", help="model bundle (default: the shipped one)")
+    p.add_argument("--mem-bundle-dir", help="mem: directory with mem_dy.onnx, mem_tt.onnx, mem_hza.onnx (those "
+                                            "present are used; default: the shipped MEM bundles)")
+    p.add_argument("--mem-hza-point", action="append", metavar="MH,MA",
+                   help="mem: H->ZA mass point in GeV (repeatable; default 261.40,150.50)")
+    p.add_argument("--mem-gamma", type=float, default=1.0, help="mem: gamma of D = W_tt/(W_tt + gamma W_DY) (default 1)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
     where.add_argument("--workers", type=int, help="local Dask workers / processes (default 1)")
@@ -168,7 +236,7 @@ def _cmd_teach(args: argparse.Namespace) -> int:
     result = teach_mem(args.fileset, args.out, args.hypotheses, hza_points=points,
                        workers=1 if args.workers is None else args.workers, scheduler=args.scheduler,
                        chunksize=args.chunksize, max_events=args.max_events, rel_accuracy=args.rel_accuracy,
-                       seed=args.seed, overwrite=args.overwrite, progress=not args.quiet)
+                       neval=args.neval, seed=args.seed, overwrite=args.overwrite, progress=not args.quiet)
     print(json.dumps(result.summary()))
     return 0
 
@@ -189,6 +257,7 @@ def _add_teach(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunksize", type=int, default=2000, help="events per chunk (default 2000)")
     p.add_argument("--max-events", type=int, help="at most this many events per dataset")
     p.add_argument("--rel-accuracy", type=float, default=0.01, help="VEGAS relative accuracy (default 0.01)")
+    p.add_argument("--neval", type=int, help="VEGAS points per iteration (default: each teacher's own)")
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     p.add_argument("--overwrite", action="store_true", help="recompute chunks written with other options")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

@@ -97,12 +97,19 @@ def _result(res: Any) -> dict[str, np.ndarray]:
             "converged": np.asarray(res.converged, bool), "neval": np.asarray(res.n_eval, np.int64)}
 
 
+def _vegas(options: Mapping[str, Any]) -> dict[str, int]:
+    """The VEGAS overrides among a column's options (``neval``), with a budget that allows them."""
+    if "neval" not in options:
+        return {}
+    return {"neval": int(options["neval"])}
+
+
 def _mem_dy(arrays: LLBBArrays, seed: int, options: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Drell–Yan: :func:`~.dy_weight.dy_weights` on (pt, eta, phi, mass, charge) of ℓ⁻ and ℓ⁺."""
     from .dy_weight import dy_weights
 
     lm, lp = _signed(arrays)
-    return _result(dy_weights(lm, lp, seed=seed, rel_accuracy=options["rel_accuracy"]))
+    return _result(dy_weights(lm, lp, seed=seed, rel_accuracy=options["rel_accuracy"], **_vegas(options)))
 
 
 def _mem_tt(arrays: LLBBArrays, seed: int, options: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -110,7 +117,7 @@ def _mem_tt(arrays: LLBBArrays, seed: int, options: Mapping[str, Any]) -> dict[s
     from .tt_weight import tt_weights
 
     return _result(tt_weights(arrays.lep_minus, arrays.lep_plus, arrays.bjets, arrays.met, seed=seed,
-                              rel_accuracy=options["rel_accuracy"]))
+                              rel_accuracy=options["rel_accuracy"], **_vegas(options)))
 
 
 def _mem_hza(arrays: LLBBArrays, seed: int, options: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -118,7 +125,7 @@ def _mem_hza(arrays: LLBBArrays, seed: int, options: Mapping[str, Any]) -> dict[
     from .hza_weight import hza_weights
 
     return _result(hza_weights(arrays.lep_minus, arrays.lep_plus, arrays.bjets, options["m_h"], options["m_a"],
-                               seed=seed, rel_accuracy=options["rel_accuracy"]))
+                               seed=seed, rel_accuracy=options["rel_accuracy"], **_vegas(options)))
 
 
 #: hypothesis name -> adapter; the teacher modules are imported inside the adapters.
@@ -437,6 +444,7 @@ def teach_mem(
     chunksize: int = 2000,
     max_events: int | None = None,
     rel_accuracy: float = 0.01,
+    neval: int | None = None,
     seed: int = 0,
     overwrite: bool = False,
     progress: bool = True,
@@ -454,6 +462,8 @@ def teach_mem(
         chunksize: entries per chunk.
         max_events: at most this many entries per dataset (the first ones, files in order).
         rel_accuracy: VEGAS relative-accuracy target of every weight.
+        neval: VEGAS points per iteration of every hypothesis (default: each teacher's own);
+            fewer points make loose-accuracy training targets cheaper.
         seed: base seed (:func:`chunk_seed`).
         overwrite: recompute chunks written with other options, remove chunks not in the plan.
         progress: show a progress bar (events).
@@ -476,6 +486,10 @@ def teach_mem(
     if scheduler and client is not None:
         raise InvalidArgumentError("give scheduler or client, not both")
     columns = _columns(list(hypotheses), list(hza_points))
+    if neval is not None:
+        if int(neval) != neval or neval < 100:
+            raise InvalidArgumentError(f"neval: expected an integer >= 100, found {neval!r}")
+        columns = [(c, h, {**extra, "neval": int(neval)}) for c, h, extra in columns]
     fs, source = _normalise(fileset)
     tasks = plan_chunks(fs, columns, chunksize=int(chunksize), max_events=max_events,
                         rel_accuracy=float(rel_accuracy), seed=int(seed))
