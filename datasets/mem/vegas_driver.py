@@ -12,6 +12,10 @@ final pass has relative error ≤ ``rel_accuracy`` and χ²/dof ≤ ``max_chi2_d
 never dropped or zeroed; an event where no point of the domain is kinematically allowed has
 weight 0, error 0 and ``converged = False``.
 
+Before the adaptation a pilot batch of ``neval`` random points sets the event's scale (their
+mean |f|): VEGAS integrates f/scale, because its variance sums underflow for weights below
+~1e-150, which tt̄ weights of non-tt̄-like events reach. The pilot counts in ``n_eval``.
+
 Event i is integrated with ``numpy.random.default_rng([seed, i])``, so results do not depend on
 how events are chunked as long as the caller passes the event's global index
 (``first_index``).
@@ -73,6 +77,25 @@ def validate_vegas_options(rel_accuracy: float, max_chi2_dof: float, neval: int,
                                    f"{(n_adapt + nitn) * neval}, found {max_neval!r}")
 
 
+def _combine(passes: list[tuple[float, float, float, int]]) -> tuple[float, float, float]:
+    """Inverse-variance mean and error of the passes and χ²/dof of all their iterations plus the
+    passes' spread, computed relative to the largest |mean| so that no weight under- or overflows."""
+    scale = max(abs(m) for m, _, _, _ in passes)
+    if scale == 0.0:
+        m, s, c, d = passes[-1]
+        return m, s, c / max(d, 1)
+    ms = [(m / scale, s / scale) for m, s, _, _ in passes]
+    w = [1.0 / s**2 for _, s in ms if s > 0.0]
+    if not w:
+        m, s, c, d = passes[-1]
+        return m, s, c / max(d, 1)
+    mean = sum(m / s**2 for m, s in ms if s > 0.0) / sum(w)
+    sdev = sum(w) ** -0.5
+    chi2 = sum(c for _, _, c, _ in passes) + sum((m - mean) ** 2 / s**2 for m, s in ms if s > 0.0)
+    dof = sum(d for _, _, _, d in passes) + len(passes) - 1
+    return mean * scale, sdev * scale, chi2 / max(dof, 1)
+
+
 def integrate_events(make_integrand: Callable[[int], Integrand], n_events: int, dim: int, *,
                      rel_accuracy: float, max_chi2_dof: float, neval: int, nitn: int, n_adapt: int,
                      max_neval: int, seed: int, first_index: int = 0) -> MEMWeights:
@@ -84,50 +107,47 @@ def integrate_events(make_integrand: Callable[[int], Integrand], n_events: int, 
     n_eval = np.zeros(n_events, dtype=np.int64)
     for i in range(n_events):
         integrand = make_integrand(i)
-        calls = [0]
+        rng = np.random.default_rng([seed, first_index + i])
+        # VEGAS accumulates variances, which underflow for weights below ~1e-150: integrate
+        # f / scale with the scale of a pilot batch (counted in n_eval), and scale back
+        pilot = np.abs(integrand(rng.random((neval, dim))))
+        scale = float(np.mean(pilot)) if np.any(pilot > 0.0) else 1.0
+        if not np.isfinite(scale) or scale <= 0.0:
+            scale = 1.0
+        calls = [neval]
 
         @vegas.lbatchintegrand
         def counted(u: np.ndarray) -> np.ndarray:
             calls[0] += u.shape[0]
-            return integrand(u)
+            return integrand(u) / scale
 
-        rng = np.random.default_rng([seed, first_index + i])
         integ = vegas.Integrator([[0.0, 1.0]] * dim, ran_array_generator=rng.random)
         if n_adapt:
             integ(counted, nitn=n_adapt, neval=neval)
         n_now = neval
-        info = 0.0  # Σ 1/σ² of the final-stage passes
-        info_mean = 0.0  # Σ m/σ²
         passes: list[tuple[float, float, float, int]] = []
         while True:
             result = integ(counted, nitn=nitn, neval=n_now)
-            m_pass, s_pass = float(result.mean), float(result.sdev)
-            passes.append((m_pass, s_pass, float(result.chi2), int(result.dof)))
-            if s_pass > 0.0:
-                info += 1.0 / s_pass**2
-                info_mean += m_pass / s_pass**2
-                mean, sdev = info_mean / info, info**-0.5
-            else:
-                mean, sdev = m_pass, 0.0
-            chi2 = sum(c for _, _, c, _ in passes)
-            dof = sum(d for _, _, _, d in passes) + len(passes) - 1
-            if sdev > 0.0:
-                chi2 += sum((m - mean) ** 2 / sp**2 for m, sp, _, _ in passes if sp > 0.0)
-            chi2_dof[i] = chi2 / max(dof, 1)
+            passes.append((float(result.mean), float(result.sdev), float(result.chi2), int(result.dof)))
+            mean, sdev, chi2_dof[i] = _combine(passes)
             good = mean != 0.0 and sdev <= rel_accuracy * abs(mean) and chi2_dof[i] <= max_chi2_dof
             nothing = mean == 0.0 and sdev == 0.0  # no point of the domain is kinematically allowed
             if good or nothing:
                 break
-            # points per iteration for the missing information, from this pass's variance per point
-            target = rel_accuracy * abs(mean)
-            per_point = s_pass**2 * nitn * n_now
-            missing = max(1.0 / target**2 - info, 0.0) if mean != 0.0 else 0.0
-            wanted = int(np.ceil(1.25 * per_point * missing / nitn)) if missing > 0.0 else 2 * n_now
+            # points per iteration for the missing precision, from this pass's variance per point
+            # (relative units throughout: the weights span hundreds of orders of magnitude)
+            m_pass, s_pass = passes[-1][0], passes[-1][1]
+            if mean != 0.0 and m_pass != 0.0 and sdev > 0.0:
+                rel_pass, rel_now = s_pass / abs(m_pass), sdev / abs(mean)
+                missing = max(1.0 / rel_accuracy**2 - 1.0 / rel_now**2, 0.0)
+                wanted = int(np.ceil(1.25 * rel_pass**2 * n_now * missing)) if missing > 0.0 else 2 * n_now
+            else:
+                wanted = 4 * n_now
             n_next = min(max(wanted, neval), 4 * n_now)
             if calls[0] + nitn * n_next > max_neval:
                 break
             n_now = n_next
-        weight[i], error[i], n_eval[i] = mean, sdev, calls[0]
+        weight[i], error[i], n_eval[i] = mean * scale, sdev * scale, calls[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(weight != 0.0, error / np.abs(weight), np.inf)
     converged = (rel <= rel_accuracy) & (chi2_dof <= max_chi2_dof)

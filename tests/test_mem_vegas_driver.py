@@ -1,0 +1,27 @@
+"""The shared VEGAS protocol: combination of passes, refinement, and weights far below 1e-200."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hepsurrogates.datasets.mem.vegas_driver import integrate_events
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-250])
+def test_refines_to_the_target_and_survives_tiny_weights(scale):
+    # ∫ (1 + 0.9 sin(2π u0)) e^{-u1} over the unit square = 1 − e^{-1}
+    def make(i):
+        return lambda u: scale * (1.0 + 0.9 * np.sin(2 * np.pi * u[:, 0])) * np.exp(-u[:, 1])
+
+    res = integrate_events(make, 3, 2, rel_accuracy=2e-4, max_chi2_dof=3.0, neval=200, nitn=3, n_adapt=1,
+                           max_neval=400_000, seed=3)
+    assert np.all(res.converged) and np.all(res.relative_error <= 2e-4)
+    assert np.all(res.n_eval > 800)  # the first pass alone cannot reach 2e-4: refinement ran
+    np.testing.assert_allclose(res.weight / scale, 1.0 - np.exp(-1.0), rtol=1e-3)
+
+
+def test_nothing_allowed_is_weight_zero_and_not_converged():
+    res = integrate_events(lambda i: (lambda u: np.zeros(len(u))), 2, 3, rel_accuracy=0.01, max_chi2_dof=3.0,
+                           neval=200, nitn=2, n_adapt=1, max_neval=10_000, seed=1)
+    assert np.all(res.weight == 0.0) and not np.any(res.converged)
