@@ -4,7 +4,14 @@
 bundle         rebuild
 =============  =========================================================================
 ``ditau_mass`` ``hepsurrogates train ditau --config models/shipped/ditau_mass.train.json --out models/shipped``
+``mem_dy``     ``hepsurrogates train mem --hypothesis DY --data FILESET --teacher TEACH --config models/shipped/mem_dy.train.json --out models/shipped``
+``mem_tt``     as ``mem_dy`` with ``--hypothesis TT`` (``mem_tt.train.json``)
+``mem_hza``    as ``mem_dy`` with ``--hypothesis HZA`` (``mem_hza.train.json``)
 =============  =========================================================================
+
+The MEM bundles (:data:`MEM_SHIPPED`) are registered when their files are present: adding
+``mem_<h>.onnx`` (and its card) here is enough for :data:`SHIPPED`, :func:`load_shipped_mem`
+and ``hepsurrogates run --surrogates mem``.
 
 Each bundle ``<name>.onnx`` has its card beside it (``<name>.card.json``), the training
 configuration (``<name>.train.json``) and the validation report (``reports/<name>/``).
@@ -19,9 +26,17 @@ from hepsurrogates.exceptions import MissingInputFileError
 
 from ..bundle import ModelBundle
 
-__all__ = ["shipped_path", "load_shipped", "SHIPPED"]
+__all__ = ["shipped_path", "load_shipped", "load_shipped_mem", "SHIPPED", "MEM_SHIPPED"]
 
-SHIPPED = ("ditau_mass",)
+#: MEM hypothesis -> shipped bundle name (present or not)
+MEM_SHIPPED = {"DY": "mem_dy", "TT": "mem_tt", "HZA": "mem_hza"}
+
+
+def _present(name: str) -> bool:
+    return resources.files(__name__).joinpath(f"{name}.onnx").is_file()
+
+
+SHIPPED = ("ditau_mass", *(n for n in MEM_SHIPPED.values() if _present(n)))
 
 
 def shipped_path(name: str) -> Path:
@@ -35,3 +50,8 @@ def shipped_path(name: str) -> Path:
 def load_shipped(name: str, family: str | None = None) -> ModelBundle:
     """Load and check a shipped bundle."""
     return ModelBundle.load(shipped_path(name), family=family)
+
+
+def load_shipped_mem() -> dict[str, ModelBundle | None]:
+    """The shipped MEM bundles by hypothesis (``DY``, ``TT``, ``HZA``); None where not shipped."""
+    return {h: (load_shipped(n, family="mem") if _present(n) else None) for h, n in MEM_SHIPPED.items()}
