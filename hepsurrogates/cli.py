@@ -87,7 +87,8 @@ def _cmd_train_mem(args: argparse.Namespace) -> int:
     if args.hypothesis:
         cfg = replace(cfg, hypothesis=args.hypothesis)
         cfg.validate("--hypothesis")
-    command = (f"hepsurrogates train mem --hypothesis {cfg.hypothesis} --data {args.data} --teacher {args.teacher}"
+    command = (f"hepsurrogates train mem --hypothesis {cfg.hypothesis} --data {' '.join(args.data)} "
+               f"--teacher {' '.join(args.teacher)}"
                + (f" --config {args.config}" if args.config else "") + f" --out {args.out}")
     result = train_mem(cfg, args.out, fileset=args.data, teacher_dir=args.teacher, progress=not args.quiet,
                        command=command)
@@ -109,9 +110,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise InvalidArgumentError(f"train: unknown family {args.family!r} (available: ditau, mem)")
     from hepsurrogates.training.ditau import DiTauTrainConfig, train_ditau
 
+    if args.data and len(args.data) > 1:
+        raise InvalidArgumentError("train ditau takes one --data fileset")
+
     cfg = DiTauTrainConfig.from_json(args.config) if args.config else DiTauTrainConfig()
     command = "hepsurrogates train ditau" + (f" --config {args.config}" if args.config else "") + f" --out {args.out}"
-    result = train_ditau(cfg, args.out, samples_dir=args.samples_dir, train_fileset=args.data,
+    result = train_ditau(cfg, args.out, samples_dir=args.samples_dir, train_fileset=args.data[0] if args.data else None,
                          progress=not args.quiet, command=command)
     ind = result.metrics.get("independent_sample") or result.metrics["test_split"]
     print(json.dumps({
@@ -127,10 +131,11 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a surrogate and write its bundle and validation report")
     p.add_argument("family", help="surrogate family (ditau, mem)")
     p.add_argument("--config", help="training configuration JSON (default: the published settings)")
-    p.add_argument("--data", help="fileset JSON of the training sample (default: generate it from the config; "
-                                  "required for mem)")
+    p.add_argument("--data", nargs="+", help="fileset JSON of the training sample (default: generate it from the "
+                                             "config; required for mem, where several may be given, one per --teacher)")
     p.add_argument("--hypothesis", choices=["DY", "TT", "HZA"], help="mem: the MEM hypothesis (default: the config's, DY)")
-    p.add_argument("--teacher", help="mem: output directory of 'hepsurrogates teach mem' with the targets")
+    p.add_argument("--teacher", nargs="+", help="mem: output directory of 'hepsurrogates teach mem' with the targets "
+                                                "(one per --data fileset)")
     p.add_argument("--samples-dir", default="samples", help="where configured samples are found or generated")
     p.add_argument("--out", required=True, help="output directory for the bundle and reports/")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")

@@ -27,6 +27,7 @@ published choice when wanted.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -336,18 +337,48 @@ def _teacher_provenance(fileset: str | Path, teacher_dir: str | Path, data: MEMD
 def train_mem(
     config: MEMTrainConfig,
     out_dir: str | Path,
-    fileset: str | Path,
-    teacher_dir: str | Path,
+    fileset: str | Path | Sequence[str | Path],
+    teacher_dir: str | Path | Sequence[str | Path],
     progress: bool = True,
     command: str = "",
 ) -> MEMTrainResult:
-    """Read the data, train, export ``<out>/mem_<h>.onnx`` and report (module docstring)."""
+    """Read the data, train, export ``<out>/mem_<h>.onnx`` and report (module docstring).
+
+    ``fileset`` and ``teacher_dir`` may be sequences of equal length: the rows of every
+    (fileset, teach output) pair that computed this hypothesis are concatenated (for example a
+    cheap Drell–Yan-only teach run on extra samples beside the tt̄ + DY run); pairs without the
+    hypothesis' columns are skipped and recorded.
+    """
     config.validate()
-    data = load_mem_dataset(fileset, teacher_dir, progress=progress)
-    columns = config.teacher_columns(data.columns)
-    design = data.design(columns, parametric=config.parametric)
+    filesets = [fileset] if isinstance(fileset, (str, Path)) else list(fileset)
+    teachers = [teacher_dir] if isinstance(teacher_dir, (str, Path)) else list(teacher_dir)
+    if len(filesets) != len(teachers) or not filesets:
+        raise InvalidArgumentError(f"give as many teacher directories as filesets, found {len(filesets)} and {len(teachers)}")
+    designs, sources, skipped = [], [], []
+    offset = 0
+    for fs, td in zip(filesets, teachers):
+        data = load_mem_dataset(fs, td, progress=progress)
+        try:
+            columns = config.teacher_columns(data.columns)
+        except InvalidArgumentError:
+            if len(filesets) == 1:
+                raise
+            skipped.append({"fileset": str(fs), "teacher_dir": str(td), "computed": list(data.columns)})
+            continue
+        design = data.design(columns, parametric=config.parametric)
+        design.group = design.group + offset
+        offset += len(data)
+        designs.append(design)
+        prov = _teacher_provenance(fs, td, data)
+        prov["exclusions"] = {c: prov["exclusions"][c] for c in columns}
+        sources.append(prov)
+    if not designs:
+        raise InvalidArgumentError(f"no teacher output computed the {config.hypothesis} hypothesis")
+    design = MEMDesign(*(np.concatenate([getattr(d, f) for d in designs])
+                         for f in ("x", "y", "group", "column", "dataset", "rel_error")))
     if len(design) == 0:
-        raise InvalidArgumentError(f"no usable teacher rows for {columns} (exclusions: {data.exclusions()})")
-    provenance = _teacher_provenance(fileset, teacher_dir, data)
-    provenance["exclusions"] = {c: provenance["exclusions"][c] for c in columns}
+        raise InvalidArgumentError(f"no usable teacher rows (exclusions: {[p['exclusions'] for p in sources]})")
+    provenance = sources[0] if len(sources) == 1 else {"sources": sources}
+    if skipped:
+        provenance["skipped_sources"] = skipped
     return train_mem_arrays(config, design, out_dir, provenance=provenance, progress=progress, command=command)
