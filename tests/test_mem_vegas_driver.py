@@ -25,3 +25,12 @@ def test_nothing_allowed_is_weight_zero_and_not_converged():
     res = integrate_events(lambda i: (lambda u: np.zeros(len(u))), 2, 3, rel_accuracy=0.01, max_chi2_dof=3.0,
                            neval=200, nitn=2, n_adapt=1, max_neval=10_000, seed=1)
     assert np.all(res.weight == 0.0) and not np.any(res.converged)
+
+
+def test_pass_combination_is_overflow_safe():
+    from hepsurrogates.datasets.mem.vegas_driver import _combine
+
+    mean, sdev, chi2 = _combine([(1e-170, 2e-171, 4.0, 4), (1.1e-170, 1e-171, 3.0, 4)])
+    assert mean == pytest.approx(1.08e-170) and sdev == pytest.approx(8.944e-172, rel=1e-3)
+    mean, sdev, _ = _combine([(1.0, 1e200, 4.0, 4), (1.1, 0.1, 3.0, 4)])  # a wild pass gets no weight
+    assert (mean, sdev) == (pytest.approx(1.1), pytest.approx(0.1))

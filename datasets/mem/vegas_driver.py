@@ -79,21 +79,25 @@ def validate_vegas_options(rel_accuracy: float, max_chi2_dof: float, neval: int,
 
 def _combine(passes: list[tuple[float, float, float, int]]) -> tuple[float, float, float]:
     """Inverse-variance mean and error of the passes and χ²/dof of all their iterations plus the
-    passes' spread, computed relative to the largest |mean| so that no weight under- or overflows."""
-    scale = max(abs(m) for m, _, _, _ in passes)
-    if scale == 0.0:
-        m, s, c, d = passes[-1]
-        return m, s, c / max(d, 1)
-    ms = [(m / scale, s / scale) for m, s, _, _ in passes]
-    w = [1.0 / s**2 for _, s in ms if s > 0.0]
-    if not w:
-        m, s, c, d = passes[-1]
-        return m, s, c / max(d, 1)
-    mean = sum(m / s**2 for m, s in ms if s > 0.0) / sum(w)
-    sdev = sum(w) ** -0.5
-    chi2 = sum(c for _, _, c, _ in passes) + sum((m - mean) ** 2 / s**2 for m, s in ms if s > 0.0)
-    dof = sum(d for _, _, _, d in passes) + len(passes) - 1
-    return mean * scale, sdev * scale, chi2 / max(dof, 1)
+    passes' spread, computed relative to the largest |mean| so that no weight under- or overflows
+    (numpy float64: an overflowing variance becomes inf and that pass gets zero weight)."""
+    m = np.array([p[0] for p in passes], dtype=np.float64)
+    sd = np.array([p[1] for p in passes], dtype=np.float64)
+    chi2_iter = float(sum(p[2] for p in passes))
+    dof = sum(p[3] for p in passes) + len(passes) - 1
+    scale = float(np.max(np.abs(m)))
+    if scale == 0.0 or not np.isfinite(scale) or not np.any(sd > 0.0):
+        return float(m[-1]), float(sd[-1]), float(passes[-1][2]) / max(passes[-1][3], 1)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        rm, rs = m / scale, sd / scale
+        w = np.where(rs > 0.0, 1.0 / (rs * rs), 0.0)
+        w = np.where(np.isfinite(w), w, 0.0)
+        if not np.any(w > 0.0):
+            return float(m[-1]), float(sd[-1]), float(passes[-1][2]) / max(passes[-1][3], 1)
+        mean = float(np.sum(w * rm) / np.sum(w))
+        sdev = float(np.sum(w) ** -0.5)
+        spread = float(np.sum(np.where(w > 0.0, (rm - mean) ** 2 * w, 0.0)))
+    return mean * scale, sdev * scale, (chi2_iter + spread) / max(dof, 1)
 
 
 def integrate_events(make_integrand: Callable[[int], Integrand], n_events: int, dim: int, *,
@@ -137,10 +141,15 @@ def integrate_events(make_integrand: Callable[[int], Integrand], n_events: int, 
             # points per iteration for the missing precision, from this pass's variance per point
             # (relative units throughout: the weights span hundreds of orders of magnitude)
             m_pass, s_pass = passes[-1][0], passes[-1][1]
-            if mean != 0.0 and m_pass != 0.0 and sdev > 0.0:
-                rel_pass, rel_now = s_pass / abs(m_pass), sdev / abs(mean)
-                missing = max(1.0 / rel_accuracy**2 - 1.0 / rel_now**2, 0.0)
-                wanted = int(np.ceil(1.25 * rel_pass**2 * n_now * missing)) if missing > 0.0 else 2 * n_now
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                rel_pass = np.float64(s_pass) / abs(m_pass) if m_pass != 0.0 else np.inf
+                rel_now = np.float64(sdev) / abs(mean) if mean != 0.0 else np.inf
+                missing = max(1.0 / rel_accuracy**2 - 1.0 / rel_now**2, 0.0) if rel_now > 0.0 else 0.0
+                wanted_f = 1.25 * rel_pass**2 * n_now * missing
+            if missing == 0.0:
+                wanted = 2 * n_now  # precise enough but χ² too large: a larger, fresh pass
+            elif np.isfinite(wanted_f):
+                wanted = int(min(np.ceil(wanted_f), 4 * n_now))
             else:
                 wanted = 4 * n_now
             n_next = min(max(wanted, neval), 4 * n_now)
