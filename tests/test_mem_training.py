@@ -348,3 +348,18 @@ def test_width_mismatch_is_refused(tmp_path):
     y[3] = np.nan
     with pytest.raises(InvalidArgumentError, match="non-finite"):
         train_mem_arrays(MEMTrainConfig(max_epochs=1), MEMDesign.from_arrays(x, y), tmp_path)
+
+
+def test_teacher_datasets_left_out_of_the_fileset_are_held_out(sample, teach_dy, tmp_path):
+    """A fileset naming only some of the teacher's datasets trains on those, records the rest."""
+    spec = json.loads(Path(sample).read_text())
+    both = tmp_path / "both.json"
+    both.write_text(json.dumps({**spec, "held_out": {"files": {"absent.root": "Events"}}}))
+    teach = tmp_path / "teach"
+    shutil.copytree(teach_dy, teach)
+    (teach / "held_out").mkdir()
+    for f in (teach / "ttbar_dilepton").glob("*.parquet"):
+        shutil.copy(f, teach / "held_out" / f.name)
+    data = load_mem_dataset(sample, teach)
+    assert data.summary["teacher_datasets_not_in_fileset"] == ["held_out"]
+    assert set(data.dataset) == {"ttbar_dilepton"}

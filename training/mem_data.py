@@ -225,7 +225,9 @@ def load_mem_dataset(
 
     Raises:
         MissingInputFileError: no teacher output, or a source file is missing.
-        SchemaError: a dataset or file of the teacher is not in the fileset, or the join fails a check.
+        SchemaError: no dataset of the teacher is in the fileset, a file of a shared dataset is not,
+            or the join fails a check. (Teacher datasets that the fileset leaves out are skipped and
+            listed in ``summary["teacher_datasets_not_in_fileset"]``: held-out validation data.)
         InvalidArgumentError: a requested column was not computed.
     """
     from tqdm.auto import tqdm
@@ -238,12 +240,16 @@ def load_mem_dataset(
     taught = sorted(p.name for p in tdir.iterdir() if p.is_dir() and any(p.glob("*.parquet")))
     if not taught:
         raise MissingInputFileError(f"{tdir}: no teach chunks")
-    unknown = [d for d in taught if d not in fs]
-    if unknown:
-        raise SchemaError(f"the teacher output {tdir} has dataset(s) {unknown} that the fileset lacks "
-                          f"(fileset datasets: {sorted(fs)}); give the fileset the teacher ran on")
+    # teacher datasets the fileset leaves out are held out on purpose (e.g. a pseudo-dataset taught
+    # in the same run for validation): skipped and recorded, but at least one must overlap
+    held_out = [d for d in taught if d not in fs]
+    taught = [d for d in taught if d in fs]
+    if not taught:
+        raise SchemaError(f"the teacher output {tdir} has none of the fileset's datasets (teacher: {held_out}, "
+                          f"fileset: {sorted(fs)}); give the fileset the teacher ran on")
     parts: list[dict[str, np.ndarray]] = []
-    summary: dict[str, Any] = {"datasets": {}, "datasets_without_teacher": sorted(set(fs) - set(taught))}
+    summary: dict[str, Any] = {"datasets": {}, "datasets_without_teacher": sorted(set(fs) - set(taught)),
+                               "teacher_datasets_not_in_fileset": held_out}
     have_columns: list[str] | None = None
     for ds in taught:
         targets = load_teacher_targets(tdir, ds)
