@@ -241,7 +241,7 @@ def _cmd_teach(args: argparse.Namespace) -> int:
     result = teach_mem(args.fileset, args.out, args.hypotheses, hza_points=points,
                        workers=1 if args.workers is None else args.workers, scheduler=args.scheduler,
                        chunksize=args.chunksize, max_events=args.max_events, rel_accuracy=args.rel_accuracy,
-                       neval=args.neval, seed=args.seed, overwrite=args.overwrite, progress=not args.quiet)
+                       neval=args.neval, bjet_response=args.bjet_response, seed=args.seed, overwrite=args.overwrite, progress=not args.quiet)
     print(json.dumps(result.summary()))
     return 0
 
@@ -263,6 +263,8 @@ def _add_teach(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-events", type=int, help="at most this many events per dataset")
     p.add_argument("--rel-accuracy", type=float, default=0.01, help="VEGAS relative accuracy (default 0.01)")
     p.add_argument("--neval", type=int, help="VEGAS points per iteration (default: each teacher's own)")
+    p.add_argument("--bjet-response", type=float,
+                   help="memHZA: mean b-jet energy response of the transfer function (default 1; 0.871 calibrated)")
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     p.add_argument("--overwrite", action="store_true", help="recompute chunks written with other options")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

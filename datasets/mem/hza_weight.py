@@ -264,7 +264,8 @@ def _u_of(s: Any, mass: float, width: float) -> Any:
 
 
 def _event_integrand(ev: _Event, sigma_lepton: float, sigma_bjet: float, n_sigma: float, grid: LHAGrid,
-                     interpolation: Interpolation, sqrt_s: float) -> Callable[[np.ndarray], np.ndarray]:
+                     interpolation: Interpolation, sqrt_s: float,
+                     bjet_response: float = 1.0) -> Callable[[np.ndarray], np.ndarray]:
     """Batch integrand over u ∈ [0, 1]⁴ for one event (variables of the module docstring)."""
     m_h, m_a, g_h, g_a = float(ev.m_h), float(ev.m_a), float(ev.width_h), float(ev.width_a)
     lo, hi = integration_range(ev.lep_e, sigma_lepton, n_sigma, ev.lep_mass)
@@ -272,7 +273,7 @@ def _event_integrand(ev: _Event, sigma_lepton: float, sigma_bjet: float, n_sigma
     a_lo, a_hi = l_lo.sum(), l_hi.sum()
     k_l = 2.0 * (1.0 - float(ev.lep_dir[0] @ ev.lep_dir[1]))
     uz_lo, uz_hi = _u_of(k_l * np.exp(a_lo), M_Z, GAMMA_Z), _u_of(k_l * np.exp(a_hi), M_Z, GAMMA_Z)
-    b_lo, b_hi = integration_range(ev.b_e, sigma_bjet, n_sigma)
+    b_lo, b_hi = integration_range(ev.b_e, sigma_bjet, n_sigma, response=bjet_response)
     k_b = 2.0 * (1.0 - float(ev.b_dir[0] @ ev.b_dir[1]))
     ua_lo, ua_hi = _u_of(k_b * b_lo[0] * b_lo[1], m_a, g_a), _u_of(k_b * b_hi[0] * b_hi[1], m_a, g_a)
 
@@ -319,7 +320,8 @@ def _event_integrand(ev: _Event, sigma_lepton: float, sigma_bjet: float, n_sigma
         e1g, e2g = e1[idx_root, idx_pt], e2[idx_root, idx_pt]
         elm, elp = e_lm[idx_pt], e_lp[idx_pt]
         tf = (gaussian_energy_tf(ev.lep_e[0], elm, sigma_lepton) * gaussian_energy_tf(ev.lep_e[1], elp, sigma_lepton)
-              * gaussian_energy_tf(ev.b_e[0], e1g, sigma_bjet) * gaussian_energy_tf(ev.b_e[1], e2g, sigma_bjet))
+              * gaussian_energy_tf(ev.b_e[0], e1g, sigma_bjet, bjet_response)
+              * gaussian_energy_tf(ev.b_e[1], e2g, sigma_bjet, bjet_response))
         value = jac[idx_pt] / det[idx_root, idx_pt] * tf * _density(ev, elm, elp, e1g, e2g, grid, interpolation,
                                                                     sqrt_s)
         np.add.at(out, idx_pt, value)
@@ -339,6 +341,7 @@ def hza_weights(
     rel_width_a: float = 0.01,
     sigma_lepton: float = SIGMA_LEPTON,
     sigma_bjet: float = SIGMA_BJET,
+    bjet_response: float = 1.0,
     n_sigma: float = DEFAULT_N_SIGMA,
     rel_accuracy: float = 0.01,
     max_chi2_dof: float = DEFAULT_MAX_CHI2_DOF,
@@ -360,6 +363,9 @@ def hza_weights(
         m_h, m_a: hypothesis (GeV), scalars or (N,) arrays (one hypothesis per event);
             m_a < m_h − M_Z.
         rel_width_h, rel_width_a: Γ/M of H and A (1 % as in the ``hza_llbb`` sample).
+        bjet_response: mean b-jet energy response r of the transfer function (mean r·E_gen;
+            1 = MoMEMta's centred Gaussian; :data:`~.transfer.BJET_RESPONSE` = 0.871 is the
+            calibrated value of this project's detector, used for the likelihood scans).
         sigma_lepton, sigma_bjet, n_sigma: transfer-function resolutions s (σ = s·E_gen) and
             window half-width in σ.
         rel_accuracy: target relative error of each weight.
@@ -384,7 +390,8 @@ def hza_weights(
     data = _event_data(lep_minus, lep_plus, bjets, m_h, m_a, rel_width_h, rel_width_a)
     grid = load_grid(pdf)
     return integrate_events(
-        lambda i: _event_integrand(data.event(i), sigma_lepton, sigma_bjet, n_sigma, grid, interpolation, sqrt_s),
+        lambda i: _event_integrand(data.event(i), sigma_lepton, sigma_bjet, n_sigma, grid, interpolation, sqrt_s,
+                                   bjet_response),
         data.lep_e.shape[0], 4, rel_accuracy=rel_accuracy, max_chi2_dof=max_chi2_dof, neval=neval, nitn=nitn,
         n_adapt=n_adapt, max_neval=max_neval, seed=seed, first_index=first_index)
 

@@ -125,7 +125,8 @@ def _mem_hza(arrays: LLBBArrays, seed: int, options: Mapping[str, Any]) -> dict[
     from .hza_weight import hza_weights
 
     return _result(hza_weights(arrays.lep_minus, arrays.lep_plus, arrays.bjets, options["m_h"], options["m_a"],
-                               seed=seed, rel_accuracy=options["rel_accuracy"], **_vegas(options)))
+                               seed=seed, rel_accuracy=options["rel_accuracy"],
+                               bjet_response=float(options.get("bjet_response", 1.0)), **_vegas(options)))
 
 
 #: hypothesis name -> adapter; the teacher modules are imported inside the adapters.
@@ -445,6 +446,7 @@ def teach_mem(
     max_events: int | None = None,
     rel_accuracy: float = 0.01,
     neval: int | None = None,
+    bjet_response: float | None = None,
     seed: int = 0,
     overwrite: bool = False,
     progress: bool = True,
@@ -464,6 +466,8 @@ def teach_mem(
         rel_accuracy: VEGAS relative-accuracy target of every weight.
         neval: VEGAS points per iteration of every hypothesis (default: each teacher's own);
             fewer points make loose-accuracy training targets cheaper.
+        bjet_response: mean b-jet energy response of the H → ZA transfer function (default 1,
+            MoMEMta's centred Gaussian; :data:`~.transfer.BJET_RESPONSE` is the calibrated value).
         seed: base seed (:func:`chunk_seed`).
         overwrite: recompute chunks written with other options, remove chunks not in the plan.
         progress: show a progress bar (events).
@@ -490,6 +494,11 @@ def teach_mem(
         if int(neval) != neval or neval < 100:
             raise InvalidArgumentError(f"neval: expected an integer >= 100, found {neval!r}")
         columns = [(c, h, {**extra, "neval": int(neval)}) for c, h, extra in columns]
+    if bjet_response is not None:
+        if not (np.isfinite(bjet_response) and 0.2 <= bjet_response <= 2.0):
+            raise InvalidArgumentError(f"bjet_response: expected a response in [0.2, 2], found {bjet_response!r}")
+        columns = [(c, h, {**extra, "bjet_response": float(bjet_response)} if h == "memHZA" else extra)
+                   for c, h, extra in columns]
     fs, source = _normalise(fileset)
     tasks = plan_chunks(fs, columns, chunksize=int(chunksize), max_events=max_events,
                         rel_accuracy=float(rel_accuracy), seed=int(seed))
