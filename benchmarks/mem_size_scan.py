@@ -1,0 +1,81 @@
+"""Accuracy of the MEM regressions against network size, on the same data and splits.
+
+    python benchmarks/mem_size_scan.py --work mem_work --out benchmarks/results/mem_size_scan.json
+
+For each hypothesis, ``hepsurrogates train mem`` (the Python API) at the published size and at
+smaller ones, everything else as in the shipped configuration; per size: parameters, epochs,
+test-split bias and resolution (std) and 68 % half-width of Δ = −log10 W_DNN − (−log10 W_teacher)
+in log10 units, and whether the published regression targets (|bias| and resolution below
+DY 0.124 / 0.138, tt̄ 0.276 / 0.444) are met. H → ZA has no published regression numbers: its
+row records the same metrics; its acceptance test is the likelihood scan
+(``hepsurrogates.training.mem_validation``). The smallest size that meets the targets is the
+shipped one (README, "Matrix Element Method"). Timing per size is in ``benchmarks/bench_mem.py``
+(``--architectures``) — the accuracy numbers here are not timed.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hepsurrogates.models.mem_features import FEATURE_NAMES, HZA_PARAMETERS  # noqa: E402
+from hepsurrogates.training.mem import MEMTrainConfig, train_mem  # noqa: E402
+
+PUBLISHED = {"DY": (0.124, 0.138), "TT": (0.276, 0.444)}
+SIZES = {"DY": [(6, 200), (4, 128), (3, 64), (2, 32)],
+         "TT": [(8, 500), (4, 256), (3, 128), (3, 64), (2, 32)],
+         "HZA": [(8, 300), (4, 128), (3, 64)]}
+
+
+def data(work: Path, hypothesis: str) -> tuple[list[Path], list[Path]]:
+    """The (fileset, teach output) pairs of ``benchmarks/mem_rebuild.sh`` for one hypothesis."""
+    if hypothesis == "DY":
+        return ([work / "fileset_tt_train.json", work / "fileset_dyj_train.json", work / "fileset_hza_main.json"],
+                [work / "teach_tt", work / "teach_dyj", work / "teach_dy_hza"])
+    if hypothesis == "TT":
+        return [work / "fileset_tt_train.json", work / "fileset_dyj_train.json"], [work / "teach_tt", work / "teach_dyj"]
+    return [work / "fileset_hza_train.json"], [work / "teach_hza"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", required=True, help="WORKDIR of benchmarks/mem_rebuild.sh")
+    ap.add_argument("--hypotheses", nargs="+", default=["DY", "TT", "HZA"])
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    work = Path(args.work)
+    out_path = Path(args.out)
+    result = json.loads(out_path.read_text()) if out_path.is_file() else {}
+    result["command"] = "python benchmarks/mem_size_scan.py --work WORKDIR --out " + args.out
+    for h in args.hypotheses:
+        filesets, teachers = data(work, h)
+        rows = []
+        for layers, width in SIZES[h]:
+            cfg = MEMTrainConfig(hypothesis=h, hidden_layers=layers, width=width, name=f"mem_{h.lower()}_{layers}x{width}")
+            res = train_mem(cfg, work / "size_scan", filesets, teachers, progress=False,
+                            command=f"benchmarks/mem_size_scan.py {h} {layers}x{width}")
+            test = res.metrics["test_split"]
+            n_in = len(FEATURE_NAMES) + (len(HZA_PARAMETERS) if h == "HZA" else 0)
+            n_params = sum(a * b + b for a, b in zip([n_in] + [width] * layers, [width] * layers + [1]))
+            row = {"size": f"{layers}x{width}", "parameters": n_params, "epochs": len(res.history.train_loss),
+                   "bias": test["bias"], "resolution": test["resolution"], "half_width_68": test["half_width_68"],
+                   "n_test": test["n"], "n_train_events": res.n_events["train"]}
+            if h in PUBLISHED:
+                b, r = PUBLISHED[h]
+                row["meets_published"] = bool(abs(test["bias"]) < b and test["resolution"] < r)
+            rows.append(row)
+            print(h, json.dumps(row), flush=True)
+        result[h] = rows
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
