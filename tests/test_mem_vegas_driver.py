@@ -34,3 +34,24 @@ def test_pass_combination_is_overflow_safe():
     assert mean == pytest.approx(1.08e-170) and sdev == pytest.approx(8.944e-172, rel=1e-3)
     mean, sdev, _ = _combine([(1.0, 1e200, 4.0, 4), (1.1, 0.1, 3.0, 4)])  # a wild pass gets no weight
     assert (mean, sdev) == (pytest.approx(1.1), pytest.approx(0.1))
+
+
+def test_non_finite_values_and_numerical_failures_are_flagged():
+    def nan_corner(i):
+        return lambda u: np.where(u[:, 0] > 0.98, np.nan, 1.0)
+
+    res = integrate_events(nan_corner, 1, 2, rel_accuracy=0.05, max_chi2_dof=3.0, neval=500, nitn=2, n_adapt=1,
+                           max_neval=20_000, seed=1)
+    assert res.nonfinite[0] > 0 and not res.converged[0] and res.weight[0] == pytest.approx(0.98, abs=0.02)
+
+    def broken(i):
+        def f(u):
+            if len(u) > 100:
+                raise ValueError("negative dimensions are not allowed")
+            return np.ones(len(u))
+        return f
+
+    with pytest.warns(RuntimeWarning, match="VEGAS failed"):
+        res = integrate_events(broken, 2, 2, rel_accuracy=0.05, max_chi2_dof=3.0, neval=500, nitn=2, n_adapt=1,
+                               max_neval=20_000, seed=1)
+    assert np.all(np.isnan(res.weight)) and not np.any(res.converged)

@@ -26,6 +26,7 @@ Reference: G. P. Lepage, J. Comput. Phys. 27 (1978) 192 and the ``vegas`` packag
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -53,8 +54,10 @@ class MEMWeights:
     n_eval: np.ndarray
     #: χ²/dof of the iterations averaged into ``weight``.
     chi2_dof: np.ndarray
-    #: relative error ≤ target and χ²/dof ≤ threshold.
+    #: relative error ≤ target and χ²/dof ≤ threshold (and no non-finite integrand value).
     converged: np.ndarray
+    #: integrand values that were NaN/inf (replaced by 0 for VEGAS; the event is not converged).
+    nonfinite: np.ndarray | None = None
 
     @property
     def relative_error(self) -> np.ndarray:
@@ -100,64 +103,95 @@ def _combine(passes: list[tuple[float, float, float, int]]) -> tuple[float, floa
     return mean * scale, sdev * scale, (chi2_iter + spread) / max(dof, 1)
 
 
+def _integrate_one(integrand: Integrand, dim: int, rng: np.random.Generator, *, rel_accuracy: float,
+                   max_chi2_dof: float, neval: int, nitn: int, n_adapt: int,
+                   max_neval: int) -> tuple[float, float, float, int, int]:
+    """One event: (weight, error, χ²/dof, evaluations, non-finite integrand values)."""
+    import vegas
+
+    # VEGAS accumulates variances, which underflow for weights below ~1e-150: integrate
+    # f / scale with the scale of a pilot batch (counted in n_eval), and scale back
+    pilot = np.abs(integrand(rng.random((neval, dim))))
+    pilot = pilot[np.isfinite(pilot)]
+    scale = float(np.mean(pilot)) if np.any(pilot > 0.0) else 1.0
+    if not np.isfinite(scale) or scale <= 0.0:
+        scale = 1.0
+    calls = [neval]
+    bad = [0]
+
+    @vegas.lbatchintegrand
+    def counted(u: np.ndarray) -> np.ndarray:
+        calls[0] += u.shape[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = integrand(u) / scale
+        finite = np.isfinite(values)
+        if not np.all(finite):  # never fed to VEGAS (it would corrupt the grid); the event is flagged
+            bad[0] += int(np.sum(~finite))
+            values = np.where(finite, values, 0.0)
+        return values
+
+    integ = vegas.Integrator([[0.0, 1.0]] * dim, ran_array_generator=rng.random)
+    if n_adapt:
+        integ(counted, nitn=n_adapt, neval=neval)
+    n_now = neval
+    passes: list[tuple[float, float, float, int]] = []
+    while True:
+        result = integ(counted, nitn=nitn, neval=n_now)
+        passes.append((float(result.mean), float(result.sdev), float(result.chi2), int(result.dof)))
+        mean, sdev, chi2_dof = _combine(passes)
+        good = mean != 0.0 and sdev <= rel_accuracy * abs(mean) and chi2_dof <= max_chi2_dof
+        nothing = mean == 0.0 and sdev == 0.0  # no point of the domain is kinematically allowed
+        if good or nothing:
+            break
+        # points per iteration for the missing precision, from this pass's variance per point
+        # (relative units throughout: the weights span hundreds of orders of magnitude)
+        m_pass, s_pass = passes[-1][0], passes[-1][1]
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            rel_pass = np.float64(s_pass) / abs(m_pass) if m_pass != 0.0 else np.inf
+            rel_now = np.float64(sdev) / abs(mean) if mean != 0.0 else np.inf
+            missing = max(1.0 / rel_accuracy**2 - 1.0 / rel_now**2, 0.0) if rel_now > 0.0 else 0.0
+            wanted_f = 1.25 * rel_pass**2 * n_now * missing
+        if missing == 0.0:
+            wanted = 2 * n_now  # precise enough but χ² too large: a larger, fresh pass
+        elif np.isfinite(wanted_f):
+            wanted = int(min(np.ceil(wanted_f), 4 * n_now))
+        else:
+            wanted = 4 * n_now
+        n_next = min(max(wanted, neval), 4 * n_now)
+        if calls[0] + nitn * n_next > max_neval:
+            break
+        n_now = n_next
+    return mean * scale, sdev * scale, chi2_dof, calls[0], bad[0]
+
+
 def integrate_events(make_integrand: Callable[[int], Integrand], n_events: int, dim: int, *,
                      rel_accuracy: float, max_chi2_dof: float, neval: int, nitn: int, n_adapt: int,
                      max_neval: int, seed: int, first_index: int = 0) -> MEMWeights:
-    """Integrate ``make_integrand(i)`` (a batch integrand over u ∈ [0, 1]^dim) for i < n_events."""
-    import vegas  # the generation extra; imported here so that the package imports without it
+    """Integrate ``make_integrand(i)`` (a batch integrand over u ∈ [0, 1]^dim) for i < n_events.
+
+    An integrand value that is NaN or infinite is given to VEGAS as 0 (a non-finite value would
+    corrupt its grid) and counted in ``nonfinite``; an event with any, or whose integration
+    raises a numerical error (``ValueError``/``ArithmeticError``, then weight and error NaN with a
+    ``RuntimeWarning``), is flagged not converged — kept, never silently zeroed.
+    """
+    import vegas  # noqa: F401  (the generation extra: fail here, before any work, when it is missing)
 
     validate_vegas_options(rel_accuracy, max_chi2_dof, neval, nitn, n_adapt, max_neval)
     weight, error, chi2_dof = np.zeros(n_events), np.zeros(n_events), np.zeros(n_events)
     n_eval = np.zeros(n_events, dtype=np.int64)
+    nonfinite = np.zeros(n_events, dtype=np.int64)
+    failed = np.zeros(n_events, dtype=bool)
     for i in range(n_events):
-        integrand = make_integrand(i)
-        rng = np.random.default_rng([seed, first_index + i])
-        # VEGAS accumulates variances, which underflow for weights below ~1e-150: integrate
-        # f / scale with the scale of a pilot batch (counted in n_eval), and scale back
-        pilot = np.abs(integrand(rng.random((neval, dim))))
-        scale = float(np.mean(pilot)) if np.any(pilot > 0.0) else 1.0
-        if not np.isfinite(scale) or scale <= 0.0:
-            scale = 1.0
-        calls = [neval]
-
-        @vegas.lbatchintegrand
-        def counted(u: np.ndarray) -> np.ndarray:
-            calls[0] += u.shape[0]
-            return integrand(u) / scale
-
-        integ = vegas.Integrator([[0.0, 1.0]] * dim, ran_array_generator=rng.random)
-        if n_adapt:
-            integ(counted, nitn=n_adapt, neval=neval)
-        n_now = neval
-        passes: list[tuple[float, float, float, int]] = []
-        while True:
-            result = integ(counted, nitn=nitn, neval=n_now)
-            passes.append((float(result.mean), float(result.sdev), float(result.chi2), int(result.dof)))
-            mean, sdev, chi2_dof[i] = _combine(passes)
-            good = mean != 0.0 and sdev <= rel_accuracy * abs(mean) and chi2_dof[i] <= max_chi2_dof
-            nothing = mean == 0.0 and sdev == 0.0  # no point of the domain is kinematically allowed
-            if good or nothing:
-                break
-            # points per iteration for the missing precision, from this pass's variance per point
-            # (relative units throughout: the weights span hundreds of orders of magnitude)
-            m_pass, s_pass = passes[-1][0], passes[-1][1]
-            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-                rel_pass = np.float64(s_pass) / abs(m_pass) if m_pass != 0.0 else np.inf
-                rel_now = np.float64(sdev) / abs(mean) if mean != 0.0 else np.inf
-                missing = max(1.0 / rel_accuracy**2 - 1.0 / rel_now**2, 0.0) if rel_now > 0.0 else 0.0
-                wanted_f = 1.25 * rel_pass**2 * n_now * missing
-            if missing == 0.0:
-                wanted = 2 * n_now  # precise enough but χ² too large: a larger, fresh pass
-            elif np.isfinite(wanted_f):
-                wanted = int(min(np.ceil(wanted_f), 4 * n_now))
-            else:
-                wanted = 4 * n_now
-            n_next = min(max(wanted, neval), 4 * n_now)
-            if calls[0] + nitn * n_next > max_neval:
-                break
-            n_now = n_next
-        weight[i], error[i], n_eval[i] = mean * scale, sdev * scale, calls[0]
+        try:
+            weight[i], error[i], chi2_dof[i], n_eval[i], nonfinite[i] = _integrate_one(
+                make_integrand(i), dim, np.random.default_rng([seed, first_index + i]), rel_accuracy=rel_accuracy,
+                max_chi2_dof=max_chi2_dof, neval=neval, nitn=nitn, n_adapt=n_adapt, max_neval=max_neval)
+        except (ValueError, ArithmeticError) as err:  # a numerical breakdown of one event: flag it, keep going
+            weight[i], error[i], chi2_dof[i], failed[i] = np.nan, np.nan, np.inf, True
+            warnings.warn(f"event {first_index + i}: VEGAS failed ({type(err).__name__}: {err}); "
+                          "weight NaN, flagged not converged", RuntimeWarning, stacklevel=2)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(weight != 0.0, error / np.abs(weight), np.inf)
-    converged = (rel <= rel_accuracy) & (chi2_dof <= max_chi2_dof)
-    return MEMWeights(weight=weight, error=error, n_eval=n_eval, chi2_dof=chi2_dof, converged=converged)
+    converged = (rel <= rel_accuracy) & (chi2_dof <= max_chi2_dof) & (nonfinite == 0) & ~failed
+    return MEMWeights(weight=weight, error=error, n_eval=n_eval, chi2_dof=chi2_dof, converged=converged,
+                      nonfinite=nonfinite)
