@@ -55,7 +55,7 @@ def test_run_command_on_a_fileset(tmp_path, dy_sample):
 
 def test_run_errors_have_exit_codes(tmp_path, dy_sample):
     assert _cli("run", "--fileset", str(tmp_path / "none.json"), "--out", str(tmp_path)).returncode == 4
-    bad = _cli("run", "--fileset", str(dy_sample.fileset), "--surrogates", "mem", "--out", str(tmp_path))
+    bad = _cli("run", "--fileset", str(dy_sample.fileset), "--surrogates", "fastsim", "--out", str(tmp_path))
     assert bad.returncode == 2 and "unknown surrogate" in bad.stderr
     missing_bundle = _cli("run", "--fileset", str(dy_sample.fileset), "--bundle", str(tmp_path / "x.onnx"), "--out", str(tmp_path))
     assert missing_bundle.returncode == 4 and "model bundle not found" in missing_bundle.stderr
