@@ -26,18 +26,17 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
-import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from hepsurrogates.datasets.mem import dy_weights, hza_weights, tt_weights  # noqa: E402
 from hepsurrogates.datasets.mem.transfer import BJET_RESPONSE  # noqa: E402
-from hepsurrogates.fileset import load_fileset  # noqa: E402
-from hepsurrogates.llbb import llbb_numpy, select_llbb  # noqa: E402
+from hepsurrogates.llbb import llbb_numpy  # noqa: E402
 from hepsurrogates.models.bundle import ModelBundle  # noqa: E402
 from hepsurrogates.models.mem_features import mem_feature_matrix  # noqa: E402
 from hepsurrogates.provenance import provenance_record  # noqa: E402
+from hepsurrogates.training.mem_validation import llbb_events  # noqa: E402
 
 #: arXiv 2008.10949: MoMEMta seconds per event and DNN µs per event.
 PUBLISHED = {"DY": (3.6, 110.0), "TT": (12.0, 150.0), "HZA": (600.0, 120.0)}
@@ -45,28 +44,10 @@ HZA_POINT = (261.40, 150.50)
 
 
 def _events(fileset: str, n: int):
-    from coffea.nanoevents import NanoEventsFactory
-
-    from hepsurrogates.nanoschema import PresentCollectionsNanoAODSchema
-
-    fs = load_fileset(fileset)
-    records = []
-    for spec in fs.values():
-        for path, tree in spec["files"].items():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ev = NanoEventsFactory.from_root({path: tree}, schemaclass=PresentCollectionsNanoAODSchema,
-                                                 mode="eager").events()
-            rec = select_llbb(ev)
-            rec = rec[np.asarray(rec.valid)]
-            records.append(rec)
-            if sum(len(r) for r in records) >= n:
-                break
-    import awkward as ak
-
-    rec = ak.concatenate(records)[:n]
-    arr = llbb_numpy(rec)
-    return rec, arr
+    """The first ``n`` events with an ℓℓbb interpretation: records and numpy arrays."""
+    rec, _, _ = llbb_events(fileset)
+    rec = rec[:n]
+    return rec, llbb_numpy(rec)
 
 
 def _teacher(name: str, arr, n: int, seed: int) -> dict:

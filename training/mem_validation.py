@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["discriminant", "roc_curve", "roc_auc", "fit_acceptance", "scan_nll"]
+__all__ = ["discriminant", "roc_curve", "roc_auc", "fit_acceptance", "scan_nll", "llbb_events"]
 
 LN10 = float(np.log(10.0))
 
@@ -94,7 +94,7 @@ def scan_nll(neg_log10_w: np.ndarray, log_norm: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- driver
 
-def _llbb_events(fileset: str | Path) -> tuple[Any, np.ndarray, list[tuple[str, int]]]:
+def llbb_events(fileset: str | Path) -> tuple[Any, np.ndarray, list[tuple[str, int]]]:
     """Selected records of every file, the per-event (file, entry) keys, and per dataset the
     (events, valid) counts."""
     import warnings
@@ -143,7 +143,7 @@ def validate_discriminant(fileset: str, teacher_dir: str, bundle_dir: str, signa
     from hepsurrogates.models.bundle import ModelBundle
     from hepsurrogates.models.mem_features import mem_feature_matrix
 
-    rec, keys, counts = _llbb_events(fileset)
+    rec, keys, counts = llbb_events(fileset)
     table = _teacher_table(teacher_dir)
     rows = [i for i, k in enumerate(keys) if k in table]
     t = [table[keys[i]] for i in rows]
@@ -186,7 +186,7 @@ def validate_scan(pseudo_fileset: str, teacher_dir: str, bundle: str, grid_files
     for fs in grid_filesets:
         meta = next(iter(load_fileset(fs).values())).get("metadata", {})
         opts = meta.get("options", meta)
-        _, _, counts = _llbb_events(fs)
+        _, _, counts = llbb_events(fs)
         (a, b), = counts.values()
         pts.append((float(opts["mH"]), float(opts["mA"])))
         n_tot.append(a)
@@ -196,7 +196,7 @@ def validate_scan(pseudo_fileset: str, teacher_dir: str, bundle: str, grid_files
     sigma = np.array([hza_cross_section(h, a, n_points=n_sigma_points, seed=11)[0] for h, a in pts])
     log_norm = np.log(sigma * eff_fit)
 
-    rec, keys, counts = _llbb_events(pseudo_fileset)
+    rec, keys, counts = llbb_events(pseudo_fileset)
     x = mem_feature_matrix(rec)
     model = ModelBundle.load(bundle, family="mem")
     y_dnn = np.column_stack([model.predict(np.column_stack([x, np.tile(np.float32(p), (len(x), 1))]).astype(np.float32))
