@@ -67,7 +67,8 @@ SIGMA_LEPTON = 0.10
 SIGMA_BJET = 0.30
 #: Median reconstructed-jet / b-parton energy ratio of this project's detector model, measured on
 #: the ``hza_llbb`` sample at (261.40, 150.50) GeV (1340 b partons with p_T > 30 GeV matched to a
-#: jet within ΔR < 0.2: median 0.871, mean 0.890; GenJet / parton 0.885). MoMEMta's Gaussian is
+#: jet within ΔR < 0.2: median 0.871, mean 0.890; GenJet / parton 0.885;
+#: ``benchmarks/bjet_response.py``). MoMEMta's Gaussian is
 #: centred (r = 1); a mass-measuring weight (H → ZA) needs the calibrated r, or its likelihood
 #: prefers masses ≈ 13 % low.
 BJET_RESPONSE = 0.871
