@@ -35,7 +35,7 @@ from hepsurrogates.llbb import LLBB_BRANCHES, select_llbb
 
 __all__ = [
     "FEATURE_NAMES", "FEATURE_UNITS", "HZA_PARAMETERS", "HZA_PARAMETER_UNITS", "FEATURE_BRANCHES",
-    "wrap_phi", "mem_feature_columns", "mem_features", "mem_feature_matrix", "mem_columns",
+    "wrap_phi", "mem_feature_columns", "mem_features", "mem_feature_matrix", "mem_columns", "discriminant",
 ]
 
 #: The inputs, in order.
@@ -102,3 +102,15 @@ def mem_columns(events: Any) -> tuple[list[Any], Any]:
     validity (the ``inputs`` function of :class:`~hepsurrogates.models.onnx_column.OnnxColumn`)."""
     record = select_llbb(events)
     return mem_feature_columns(record), record.valid
+
+
+_LN10 = np.float64(np.log(10.0))
+
+
+def discriminant(s_dy: Any, s_tt: Any, gamma: float = 1.0) -> Any:
+    r"""D = W_tt/(W_tt + γ W_DY) from s = −log10 W (numpy, awkward or dask-awkward), the one
+    definition used by the processor and by the validation: with t = ln10·(s_DY − s_tt) − ln γ,
+    D = exp(−log(1 + e^(−t))) via ``logaddexp``, which neither overflows nor loses the tails
+    (computed in float64: they reach below float32's range)."""
+    t = _LN10 * (s_dy - s_tt) - np.log(np.float64(gamma))
+    return np.exp(-np.logaddexp(0.0, -t))

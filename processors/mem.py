@@ -36,7 +36,7 @@ from coffea import processor
 from hepsurrogates.exceptions import CardMismatchError, InvalidArgumentError, MissingBranchError, MissingInputFileError
 from hepsurrogates.llbb import DEFAULT_SELECTION, LLBBSelection, missing_llbb_branches, select_llbb
 from hepsurrogates.models.bundle import ModelBundle
-from hepsurrogates.models.mem_features import FEATURE_NAMES, HZA_PARAMETERS, mem_feature_columns
+from hepsurrogates.models.mem_features import FEATURE_NAMES, HZA_PARAMETERS, discriminant, mem_feature_columns
 from hepsurrogates.models.onnx_column import OnnxColumn
 
 from .skim import SkimFormat, is_dask, skim_columns, write_skim
@@ -51,18 +51,11 @@ MEM_OUTPUT = "neg_log10_weight"
 BUNDLE_FILES = {"DY": "mem_dy.onnx", "TT": "mem_tt.onnx", "HZA": "mem_hza.onnx"}
 #: collections a MEM skim keeps (enough to recompute every input)
 SKIM_COLLECTIONS = ("Muon", "Electron", "Jet", "MET", "PFMET")
-_LN10 = np.float64(np.log(10.0))  # a float64 scalar: D is computed in double precision from float32 outputs
 
 
 def hza_field(m_h: float, m_a: float) -> str:
     """The column of one mass point, the teacher's naming: ``hza_field(261.4, 150.5) == "memHZA_261p40_150p50"``."""
     return f"memHZA_{m_h:.2f}_{m_a:.2f}".replace(".", "p").replace("-", "m")
-
-
-def discriminant(s_dy: Any, s_tt: Any, gamma: float = 1.0) -> Any:
-    """D = W_tt/(W_tt + γ W_DY) from s = −log10 W (numpy, awkward or dask-awkward)."""
-    t = _LN10 * (s_dy - s_tt) - np.log(np.float64(gamma))
-    return np.exp(-np.logaddexp(0.0, -t))
 
 
 def load_mem_bundles(directory: str | Path) -> dict[str, ModelBundle | None]:

@@ -36,16 +36,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["discriminant", "roc_curve", "roc_auc", "fit_acceptance", "scan_nll", "llbb_events"]
+__all__ = ["roc_curve", "roc_auc", "fit_acceptance", "scan_nll", "llbb_events"]
 
 LN10 = float(np.log(10.0))
-
-
-def discriminant(neg_log10_w_tt: np.ndarray, neg_log10_w_dy: np.ndarray, gamma: float = 1.0) -> np.ndarray:
-    r""":math:`D = W_{t\bar t}/(W_{t\bar t} + \gamma W_{DY})` from −log10 W, computed as
-    :math:`1/(1 + \gamma\,10^{y_{t\bar t} - y_{DY}})` (no overflow for weights far below 1e-300)."""
-    z = np.clip((np.asarray(neg_log10_w_tt, float) - np.asarray(neg_log10_w_dy, float)) * LN10 + np.log(gamma), -700, 700)
-    return 1.0 / (1.0 + np.exp(z))
 
 
 def roc_auc(score_signal: np.ndarray, score_background: np.ndarray) -> float:
@@ -141,7 +134,7 @@ def validate_discriminant(fileset: str, teacher_dir: str, bundle_dir: str, signa
                           gamma: float = 1.0) -> dict[str, Any]:
     """ROC/AUC of D from teacher and DNN on the same events (both converged, weights > 0)."""
     from hepsurrogates.models.bundle import ModelBundle
-    from hepsurrogates.models.mem_features import mem_feature_matrix
+    from hepsurrogates.models.mem_features import discriminant, mem_feature_matrix
 
     rec, keys, counts = llbb_events(fileset)
     table = _teacher_table(teacher_dir)
@@ -164,7 +157,7 @@ def validate_discriminant(fileset: str, teacher_dir: str, bundle_dir: str, signa
                            "excluded_not_converged_or_zero": int((~ok).sum())}
     curves = {}
     for name, (a, b) in (("teacher", (y_tt, y_dy)), ("dnn", (p_tt, p_dy))):
-        d = discriminant(a, b, gamma)
+        d = discriminant(b, a, gamma)  # (s_DY, s_tt)
         out[f"auc_{name}"] = roc_auc(d[is_sig], d[is_bkg])
         curves[name] = roc_curve(d[is_sig], d[is_bkg])
     out["auc_difference"] = out["auc_dnn"] - out["auc_teacher"]
