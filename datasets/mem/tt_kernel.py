@@ -22,10 +22,12 @@ import numpy as np
 
 from .constants import G_FERMI, GAMMA_TOP, GAMMA_W, M_TOP, M_W
 
-__all__ = ["tt_point_kinematics", "N_OUT"]
+__all__ = ["tt_point_kinematics", "N_OUT", "WORK_SIZE"]
 
 #: Per (point, permutation, solution): valid, jac, x1, x2, mu, tau1, rho, decay.
 N_OUT = 8
+#: Scratch floats that :func:`_block_d` needs.
+WORK_SIZE = 72
 _NEWTON_STEPS = 6
 _G2 = 4.0 * np.sqrt(2.0) * G_FERMI * M_W * M_W
 
@@ -64,16 +66,65 @@ def _conic(c, x, y):
 
 
 @numba.njit(cache=True)
-def _quartic_roots(r, roots):
-    """Complex roots of r[0] + r[1]x + … + r[4]x⁴ by Durand–Kerner (Weierstrass) iteration,
-    started on a circle of the Fujiwara root bound; fills roots (4,) complex."""
-    a3, a2, a1, a0 = r[3] / r[4], r[2] / r[4], r[1] / r[4], r[0] / r[4]
-    bound = 2.0 * max(abs(a3), np.sqrt(abs(a2)), abs(a1) ** (1.0 / 3.0), (0.5 * abs(a0)) ** 0.25)
-    seed = 0.4 + 0.9j
-    z = seed
+def _ferrari_start(a3, a2, a1, a0, roots):
+    r"""Closed-form roots of the monic x⁴ + a₃x³ + a₂x² + a₁x + a₀ (Ferrari, complex arithmetic)
+    into ``roots``; returns False when they are not finite and pairwise distinct (then unusable
+    as Durand–Kerner starting points).
+
+    With x = y − a₃/4 the quartic is y⁴ + py² + qy + r; for a root m ≠ 0 of the resolvent cubic
+    8m³ + 8pm² + (2p² − 8r)m − q² (Cardano, the largest |m|) and σ = √(2m) the roots are
+    y = (σ ± √(−2p − 2m − 2q/σ))/2 and y = (−σ ± √(−2p − 2m + 2q/σ))/2.
+    """
+    p = a2 - 0.375 * a3 * a3
+    q = a1 - 0.5 * a3 * a2 + 0.125 * a3 * a3 * a3
+    r = a0 - 0.25 * a3 * a1 + a3 * a3 * a2 / 16.0 - 3.0 * a3 ** 4 / 256.0
+    b, c, d = p, 0.25 * p * p - r, -0.125 * q * q  # monic resolvent m³ + b m² + c m + d
+    pp = c - b * b / 3.0
+    qq = 2.0 * b ** 3 / 27.0 - b * c / 3.0 + d
+    disc = np.sqrt(complex(0.25 * qq * qq + pp ** 3 / 27.0))
+    w = -0.5 * qq + disc if abs(-0.5 * qq + disc) >= abs(-0.5 * qq - disc) else -0.5 * qq - disc
+    best = 0.0 + 0.0j
+    if w != 0.0:
+        cube = w ** (1.0 / 3.0)
+        omega = -0.5 + 0.8660254037844386j
+        for _ in range(3):
+            m = cube - pp / (3.0 * cube) - b / 3.0
+            if abs(m) > abs(best):
+                best = m
+            cube *= omega
+    if best == 0.0:
+        return False
+    sigma = np.sqrt(2.0 * best)
+    t_plus = np.sqrt(-2.0 * p - 2.0 * best - 2.0 * q / sigma)
+    t_minus = np.sqrt(-2.0 * p - 2.0 * best + 2.0 * q / sigma)
+    shift = -0.25 * a3
+    roots[0] = shift + 0.5 * (sigma + t_plus)
+    roots[1] = shift + 0.5 * (sigma - t_plus)
+    roots[2] = shift + 0.5 * (-sigma + t_minus)
+    roots[3] = shift + 0.5 * (-sigma - t_minus)
     for k in range(4):
-        roots[k] = bound * z / abs(z)
-        z *= seed
+        if not (np.isfinite(roots[k].real) and np.isfinite(roots[k].imag)):
+            return False
+        for j in range(k):
+            if abs(roots[k] - roots[j]) <= 1e-6 * (1.0 + abs(roots[k])):
+                return False
+    return True
+
+
+@numba.njit(cache=True)
+def _quartic_roots(r, roots, closed_form_start=False):
+    """Complex roots of r[0] + r[1]x + … + r[4]x⁴ by Durand–Kerner (Weierstrass) iteration,
+    started on a circle of the Fujiwara root bound, or (``closed_form_start``) at the Ferrari
+    roots where those are finite and distinct, which the iteration then only polishes (same
+    fixed point, ≈ 2 instead of ≈ 14 iterations); fills roots (4,) complex."""
+    a3, a2, a1, a0 = r[3] / r[4], r[2] / r[4], r[1] / r[4], r[0] / r[4]
+    if not (closed_form_start and _ferrari_start(a3, a2, a1, a0, roots)):
+        bound = 2.0 * max(abs(a3), np.sqrt(abs(a2)), abs(a1) ** (1.0 / 3.0), (0.5 * abs(a0)) ** 0.25)
+        seed = 0.4 + 0.9j
+        z = seed
+        for k in range(4):
+            roots[k] = bound * z / abs(z)
+            z *= seed
     for _ in range(80):
         change = 0.0
         for k in range(4):
@@ -111,10 +162,17 @@ def _det4(m):
 
 
 @numba.njit(cache=True)
-def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2, jac):
-    """Solutions for one point; fills nu1, nu2 (4, 4), jac (4,); returns the count."""
+def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2, jac, work, roots,
+             closed_form_start=False):
+    """Solutions for one point; fills nu1, nu2 (4, 4), jac (4,); returns the count.
+
+    ``work`` (at least :data:`WORK_SIZE` floats) and ``roots`` (4 complex) are scratch space, so
+    that a call allocates nothing; ``closed_form_start`` is passed to :func:`_quartic_roots`.
+    """
     scale = max(0.25 * (p3[0] + p4[0] + p5[0] + p6[0]), 1e-300)
-    q3, q4, q5, q6 = p3 / scale, p4 / scale, p5 / scale, p6 / scale
+    q3, q4, q5, q6 = work[0:4], work[4:8], work[8:12], work[12:16]
+    for c in range(4):
+        q3[c], q4[c], q5[c], q6[c] = p3[c] / scale, p4[c] / scale, p5[c] / scale, p6[c] / scale
     mx, my = metx / scale, mety / scale
     s2 = scale * scale
     z13, z134, z25, z256 = s13 / s2, s134 / s2, s25 / s2, s256 / s2
@@ -122,10 +180,12 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
     k15 = 0.5 * (z134 - z13 - _mdot(q5, q5)) - _mdot(q3, q5)
     k24 = 0.5 * (z25 - _mdot(q4, q4))
     k26 = 0.5 * (z256 - z25 - _mdot(q6, q6)) - _mdot(q4, q6)
-    e1, pz1, e2, pz2 = np.empty(3), np.empty(3), np.empty(3), np.empty(3)
+    e1, pz1, e2, pz2 = work[16:19], work[19:22], work[22:25], work[25:28]
     _forms(q3, q5, k13, k15, 1.0, 0.0, 0.0, e1, pz1)
     _forms(q4, q6, k24, k26, -1.0, mx, my, e2, pz2)
-    c1, c2, f = np.zeros(6), np.zeros(6), np.empty(3)
+    c1, c2, f = work[28:34], work[34:40], work[40:43]
+    c1[:] = 0.0
+    c2[:] = 0.0
     _add_square(c1, e1, 1.0)
     _add_square(c1, pz1, -1.0)
     f[0], f[1], f[2] = 1.0, 0.0, 0.0
@@ -160,7 +220,7 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
     s1 = c1[4] * c2[3] + c1[1] * c2[5] - c2[4] * c1[3] - c2[1] * c1[5]
     s2_ = c1[4] * c2[0] + c1[1] * c2[3] - c2[4] * c1[0] - c2[1] * c1[3]
     s3 = c1[1] * c2[0] - c2[1] * c1[0]
-    r = np.empty(5)
+    r = work[43:48]
     r[0] = p0 * p0 - q0 * s0
     r[1] = 2.0 * p0 * p1 - q0 * s1 - q1 * s0
     r[2] = p1 * p1 + 2.0 * p0 * p2 - q0 * s2_ - q1 * s1
@@ -176,9 +236,8 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
     for i in range(4):
         if not np.isfinite(r[i] / lead):
             return 0
-    roots = np.empty(4, dtype=np.complex128)
-    _quartic_roots(r, roots)
-    xs, ys = np.empty(4), np.empty(4)
+    _quartic_roots(r, roots, closed_form_start)
+    xs, ys = work[48:52], work[52:56]
     n = 0
     for k in range(4):
         x = roots[k].real
@@ -217,7 +276,8 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
         xs[n], ys[n] = x, y
         n += 1
     out = 0
-    rows = np.zeros((4, 4))
+    rows = work[56:72].reshape((4, 4))
+    rows[:] = 0.0
     for k in range(n):
         x, y = xs[k], ys[k]
         nu1[out, 0] = (e1[0] * x + e1[1] * y + e1[2]) * scale
@@ -274,13 +334,15 @@ def tt_point_kinematics(vis, s, met, sqrt_s):
     npts = vis.shape[0]
     out = np.zeros((npts, 2, 4, N_OUT))
     nu1, nu2, jac = np.empty((4, 4)), np.empty((4, 4)), np.empty(4)
+    work, roots = np.empty(WORK_SIZE), np.empty(4, dtype=np.complex128)
     width2 = (M_TOP * GAMMA_TOP) ** 2
     for i in range(npts):
         p3, p4 = vis[i, 0], vis[i, 1]
         for perm in range(2):
             p5 = vis[i, 2 + perm]
             p6 = vis[i, 3 - perm]
-            n = _block_d(p3, p4, p5, p6, met[0], met[1], s[i, 0], s[i, 1], s[i, 2], s[i, 3], sqrt_s, nu1, nu2, jac)
+            n = _block_d(p3, p4, p5, p6, met[0], met[1], s[i, 0], s[i, 1], s[i, 2], s[i, 3], sqrt_s, nu1, nu2, jac,
+                         work, roots)
             for k in range(n):
                 top = nu1[k] + p3 + p5
                 tbar = nu2[k] + p4 + p6

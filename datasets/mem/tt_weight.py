@@ -19,7 +19,8 @@ Hypothesis gg, q q̄ → tt̄ → b ℓ⁺ν b̄ ℓ⁻ν̄ at leading order (:m
   (:mod:`.transfer`); directions and masses of the visible objects are held at their measured
   values. The Breit–Wigner Jacobians cancel the propagators of |M|² exactly, which is why they
   are the integration variables.
-* "Block D" (:mod:`.block_d`; compiled per point in :mod:`.tt_kernel`) turns (s13, s134, s25, s256) and the measured MET into the two
+* "Block D" (:mod:`.block_d`; compiled per point in :mod:`.tt_kernel`, and with the whole
+  integrand in :mod:`.tt_integrand`, the default backend) turns (s13, s134, s25, s256) and the measured MET into the two
   neutrino momenta (up to four solutions, all summed) and supplies the Jacobian J_D, which
   contains the neutrino phase space, (2π)⁴, the longitudinal δ's that fix x₁, x₂ and the
   transverse δ² that balances the neutrinos against the MET.
@@ -55,7 +56,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import numpy as np
 
@@ -65,12 +66,14 @@ from ._checks import as_float_array
 from .breit_wigner import breit_wigner_map
 from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W, SQRT_S
 from .pdf import DEFAULT_PDF, INTERPOLATIONS, Interpolation, LHAGrid, load_grid
+from .pdf_kernel import pack_logcubic
 from .transfer import DEFAULT_N_SIGMA, SIGMA_BJET, SIGMA_LEPTON, transfer_weight
+from .tt_integrand import PDF_IDS, compiled_event_integrand
 from .tt_kernel import tt_point_kinematics
 from .tt_matrix_element import alpha_s, production_gg, production_qqbar
 from .vegas_driver import DEFAULT_MAX_CHI2_DOF, MEMWeights, integrate_events, validate_vegas_options
 
-__all__ = ["tt_weights", "TT_DIMENSIONS"]
+__all__ = ["tt_weights", "TT_DIMENSIONS", "BACKENDS"]
 
 #: Integration dimensions: s13, s134, s25, s256, E(ℓ⁺), E(ℓ⁻), E(b₁), E(b₂).
 TT_DIMENSIONS = 8
@@ -78,6 +81,10 @@ _QUARK_PIDS = (1, 2, 3, 4, 5)
 _PIDS = (21,) + _QUARK_PIDS + tuple(-q for q in _QUARK_PIDS)
 _TWO_PI_CUBED = (2.0 * np.pi) ** 3
 _U_MAX = 1.0 - 1e-12  # the Breit–Wigner map sends u = 1 to s = ∞
+Backend = Literal["numba", "numpy"]
+#: Integrand implementations: the compiled loop of :mod:`.tt_integrand` (default; log-cubic PDF
+#: interpolation only) and the numpy reference :func:`_event_integrand` of this module.
+BACKENDS = ("numba", "numpy")
 
 
 @dataclass(frozen=True)
@@ -202,6 +209,7 @@ def tt_weights(
     pdf: str | Path = DEFAULT_PDF,
     interpolation: Interpolation = "logcubic",
     sqrt_s: float = SQRT_S,
+    backend: Backend = "numba",
 ) -> MEMWeights:
     """tt̄ dilepton MEM weights of N observed ℓ⁺ℓ⁻bb+MET events (one VEGAS integration per event).
 
@@ -216,6 +224,9 @@ def tt_weights(
         seed, first_index: event i uses ``numpy.random.default_rng([seed, first_index + i])``.
         pdf, interpolation: PDF grid and interpolation (:mod:`.pdf`).
         sqrt_s: collider energy (GeV).
+        backend: ``"numba"`` (the compiled integrand of :mod:`.tt_integrand`, equal to the numpy
+            one to rounding; used for ``interpolation="logcubic"``, the numpy integrand otherwise)
+            or ``"numpy"`` (the reference :func:`_event_integrand`).
 
     Returns:
         :class:`~.vegas_driver.MEMWeights` (weight, error, n_eval, chi2_dof, converged).
@@ -233,9 +244,18 @@ def tt_weights(
         raise InvalidArgumentError(f"interpolation: expected one of {INTERPOLATIONS}, found {interpolation!r}")
     if not (np.isfinite(sqrt_s) and sqrt_s > 0.0):
         raise InvalidArgumentError(f"sqrt_s: expected a collider energy > 0 GeV, found {sqrt_s!r}")
+    if backend not in BACKENDS:
+        raise InvalidArgumentError(f"backend: expected one of {BACKENDS}, found {backend!r}")
     events = _objects(lep_minus, lep_plus, bjets, met)
     grid = load_grid(pdf)
+    if backend == "numba" and interpolation == "logcubic":
+        tables = pack_logcubic(grid, PDF_IDS)
+
+        def make(i: int) -> Callable[[np.ndarray], np.ndarray]:
+            return compiled_event_integrand(events[i], sigma_lepton, sigma_bjet, n_sigma, grid, sqrt_s, tables)
+    else:
+        def make(i: int) -> Callable[[np.ndarray], np.ndarray]:
+            return _event_integrand(events[i], sigma_lepton, sigma_bjet, n_sigma, grid, interpolation, sqrt_s)
     return integrate_events(
-        lambda i: _event_integrand(events[i], sigma_lepton, sigma_bjet, n_sigma, grid, interpolation, sqrt_s),
-        len(events), TT_DIMENSIONS, rel_accuracy=rel_accuracy, max_chi2_dof=max_chi2_dof, neval=neval,
+        make, len(events), TT_DIMENSIONS, rel_accuracy=rel_accuracy, max_chi2_dof=max_chi2_dof, neval=neval,
         nitn=nitn, n_adapt=n_adapt, max_neval=max_neval, seed=seed, first_index=first_index)
