@@ -61,6 +61,8 @@ hepsurrogates train mem --config models/shipped/mem_hza.train.json -q --out "$W/
 # 4. b-jet response (the --bjet-response above), size scan, validation, speed
 python benchmarks/bjet_response.py --files "$W/hza_261.40_150.50/hza_llbb_13_0000.root"
 python benchmarks/mem_size_scan.py --work "$W" --out benchmarks/results/mem_size_scan.json
+python benchmarks/mem_size_scan.py --work "$W" --hypotheses TT --seed-spread 2x32 3x64 3x128 \
+  --out benchmarks/results/mem_size_scan.json
 python -m hepsurrogates.training.mem_validation --bundle-dir "$W/bundles" \
   --roc-fileset "$W/fileset_ttdy_val.json" --roc-teacher "$W/teach_val" \
   --pseudo-fileset "$W/fileset_hza_pseudo.json" --pseudo-teacher "$W/teach_hza" \

@@ -105,6 +105,10 @@ def test_config_defaults_are_the_published_sizes(tmp_path):
     ({"width": 0}, "width"),
     ({"hza_points": [[261.4, 150.5]]}, "HZA"),
     ({"hypothesis": "HZA", "hza_points": [[100.0, 150.0]]}, "M_A < M_H"),
+    ({"symmetries": ["time"]}, "unknown symmetries"),
+    ({"hypothesis": "DY", "symmetries": ["charge"]}, "not charge symmetric"),
+    ({"symmetries": "eta"}, "list of names"),
+    ({"invariants": False, "log_momenta": True}, "needs invariants"),
 ])
 def test_config_errors(raw, match):
     with pytest.raises(InvalidArgumentError, match=match):
@@ -234,8 +238,9 @@ def _synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(scope="module")
 def synthetic_training(tmp_path_factory):
     x, y = _synthetic(4000, seed=3)
+    # the synthetic target has a charge x eta term, not symmetric under eta -> -eta alone: no augmentation
     cfg = MEMTrainConfig(hypothesis="DY", name="mem_synthetic", hidden_layers=2, width=64, batch_size=128,
-                         max_epochs=80, patience=15, seed=7)
+                         max_epochs=80, patience=15, seed=7, symmetries=[])
     out = tmp_path_factory.mktemp("mem_synth")
     result = train_mem_arrays(cfg, MEMDesign.from_arrays(x, y), out, command="pytest synthetic")
     return cfg, out, result, x, y

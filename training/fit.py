@@ -87,9 +87,14 @@ def fit(
     generator: torch.Generator,
     description: str = "train",
     val_loss_fn: LossFn | None = None,
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
 ) -> FitHistory:
     """Minimise ``loss_fn(pred, target, weights, epoch)``; the state with the best
-    ``val_loss_fn`` (default: the training loss) on the validation set is restored."""
+    ``val_loss_fn`` (default: the training loss) on the validation set is restored.
+
+    ``augment(x_batch, generator)``, when given, transforms every training batch before the
+    forward pass (e.g. a random symmetry of the target, :mod:`.mem_symmetries`); the validation
+    set is evaluated as given."""
     val_loss_fn = val_loss_fn or loss_fn
     from tqdm.auto import tqdm
 
@@ -114,7 +119,8 @@ def fit(
         for i in range(0, len(xt), config.batch_size):
             idx = order[i:i + config.batch_size]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xt[idx]).squeeze(-1), yt[idx], wt[idx], epoch)
+            xb = xt[idx] if augment is None else augment(xt[idx], generator)
+            loss = loss_fn(model(xb).squeeze(-1), yt[idx], wt[idx], epoch)
             loss.backward()
             if config.clip_grad_norm:
                 nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)

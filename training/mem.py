@@ -9,10 +9,15 @@ r"""Train a MEM surrogate (arXiv 2008.10949): −log10 of the MEM weight under o
    (event, mass point) with (M_H, M_A) appended to the 14 features;
 2. split train/validation/test *by event* with the config seed (for H → ZA the mass points of
    one event stay together, so the test rows are events the network never saw);
-3. network: standardisation of the inputs (train-split mean/std) → MLP (published sizes DY
-   6 × 200, tt̄ 8 × 500, H → ZA 8 × 300, ReLU hidden) → output → de-standardisation to
-   −log10 W, all inside one exportable module; MSE on the standardised target, Adam lr 1e-3,
-   plateau decay and early stopping (:mod:`.fit`);
+3. network: the published inputs → the ℓℓbb invariants appended in the graph
+   (:mod:`.mem_invariants`: m(ℓℓ), m(bb), the m(ℓb) and their pairings, m(ℓℓbb), p_T(ℓℓbb), the
+   recoil against the MET; log(1 + x) momenta for DY and H → ZA) → standardisation
+   (train-split mean/std) → MLP (published sizes DY 6 × 200, tt̄ 8 × 500, H → ZA 8 × 300,
+   ReLU hidden) → output → de-standardisation to −log10 W, all inside one exportable module
+   whose input is still the published 14 (+ 2) features; MSE on the standardised target, Adam
+   lr 1e-3, plateau decay and early stopping (:mod:`.fit`); every training batch is augmented
+   with the exact symmetries of the weight (:mod:`.mem_symmetries`: η and Δφ reflections, and
+   ℓ⁺ ↔ ℓ⁻ for tt̄), which the teacher is tested to respect;
 4. export of one bundle ``mem_<dy|tt|hza>.onnx`` with its card, checked for torch ↔
    onnxruntime parity (relative 1e-5); metrics on the held-out test split in log10 units next
    to the published ones; the validation report (:mod:`.mem_report`).
@@ -43,6 +48,8 @@ from hepsurrogates.provenance import code_revision
 
 from .export import export_bundle, torch_onnx_max_deviation
 from .fit import FitConfig, FitHistory, fit, seed_everything, split_indices
+from .mem_invariants import INVARIANT_NAMES, LLBBInvariants, n_preprocessed
+from .mem_symmetries import SYMMETRIES, RandomSymmetry, validate_symmetries
 from .mem_data import MEMDataset, MEMDesign, file_sha256, hza_masses, load_mem_dataset
 from .mem_report import PUBLISHED, make_report, residual_metrics
 from .networks import ACTIVATIONS, Destandardize, Standardize, Surrogate, count_parameters, mlp, mlp_flops
@@ -54,6 +61,8 @@ HYPOTHESES = ("DY", "TT", "HZA")
 #: (hidden layers, width) of arXiv 2008.10949
 PUBLISHED_SIZES = {"DY": (6, 200), "TT": (8, 500), "HZA": (8, 300)}
 _LABELS = {"DY": "Drell-Yan + jets (Z/gamma* -> ll)", "TT": "dileptonic ttbar", "HZA": "H -> Z(ll) A(bb)"}
+#: log(1 + x) momenta in the invariants layer by default (measured: better for DY and H → ZA, not for tt̄)
+LOG_MOMENTA = {"DY": True, "TT": False, "HZA": True}
 #: the output name of every MEM bundle
 OUTPUT = "neg_log10_weight"
 PARITY_TOLERANCE = 1e-5
@@ -79,9 +88,18 @@ class MEMTrainConfig:
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
     seed: int = 1
+    #: seed of the train/validation/test split by event (None: ``seed``); set it to vary only the
+    #: initialisation and batch order (benchmarks/mem_size_scan.py --seed-spread)
+    split_seed: int | None = None
     #: H -> ZA mass points to train on, [[M_H, M_A], ...] in GeV (None: every point the teacher computed)
     hza_points: list[list[float]] | None = None
     threads: int | None = None
+    #: append the in-graph ℓℓbb invariants of :mod:`.mem_invariants` to the published inputs
+    invariants: bool = True
+    #: log(1 + x) of the p_T columns and invariants (None: the hypothesis default, :data:`LOG_MOMENTA`)
+    log_momenta: bool | None = None
+    #: symmetries of the weight to augment with (None: :data:`.mem_symmetries.SYMMETRIES`; [] = none)
+    symmetries: list[str] | None = None
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str = "<config>") -> MEMTrainConfig:
@@ -131,6 +149,14 @@ class MEMTrainConfig:
             raise InvalidArgumentError(f"{source}: need 0 < validation_fraction, test_fraction and their sum < 1, got {v}, {t}")
         if not self.learning_rate > 0:
             raise InvalidArgumentError(f"{source}: learning_rate must be > 0, got {self.learning_rate}")
+        if self.split_seed is not None and (not isinstance(self.split_seed, int) or self.split_seed < 0):
+            raise InvalidArgumentError(f"{source}: split_seed must be a non-negative integer or null, got {self.split_seed!r}")
+        if self.symmetries is not None:
+            if not isinstance(self.symmetries, list) or not all(isinstance(n, str) for n in self.symmetries):
+                raise InvalidArgumentError(f"{source}: symmetries must be a list of names, got {self.symmetries!r}")
+            validate_symmetries(self.symmetries, self.hypothesis)
+        if self.log_momenta and not self.invariants:
+            raise InvalidArgumentError(f"{source}: log_momenta acts in the invariants layer; it needs invariants = true")
         if self.hza_points is not None:
             if self.hypothesis != "HZA":
                 raise InvalidArgumentError(f"{source}: hza_points only apply to hypothesis HZA")
@@ -142,6 +168,14 @@ class MEMTrainConfig:
     def hidden(self) -> list[int]:
         layers, width = PUBLISHED_SIZES[self.hypothesis]
         return [self.width or width] * (self.hidden_layers or layers)
+
+    @property
+    def used_symmetries(self) -> list[str]:
+        return list(SYMMETRIES[self.hypothesis] if self.symmetries is None else self.symmetries)
+
+    @property
+    def used_log_momenta(self) -> bool:
+        return bool(self.invariants and (LOG_MOMENTA[self.hypothesis] if self.log_momenta is None else self.log_momenta))
 
     @property
     def bundle_name(self) -> str:
@@ -183,15 +217,19 @@ class MEMTrainResult:
 
 
 def build_mem_model(cfg: MEMTrainConfig, x_train: np.ndarray, y_train: np.ndarray) -> Surrogate:
-    """The untrained surrogate: standardisation fitted on ``x_train``, the MLP of ``cfg``, the
-    output activation, de-standardisation to the scale of ``y_train``."""
-    x = torch.as_tensor(x_train, dtype=torch.float32)
+    """The untrained surrogate: the in-graph invariants (when ``cfg.invariants``), standardisation
+    fitted on the preprocessed ``x_train``, the MLP of ``cfg``, the output activation,
+    de-standardisation to the scale of ``y_train``."""
+    x_raw = torch.as_tensor(x_train, dtype=torch.float32)
     y = torch.as_tensor(y_train, dtype=torch.float32)
+    preprocess: nn.Module = (LLBBInvariants(x_raw.shape[1], cfg.used_log_momenta) if cfg.invariants else nn.Identity())
+    with torch.no_grad():
+        x = preprocess(x_raw)
     net = mlp(x.shape[1], cfg.hidden, 1, cfg.activation)
     if cfg.output_activation != "linear":
         net.append(ACTIVATIONS[cfg.output_activation]())
     y_std = y.std() if len(y) > 1 else torch.tensor(1.0)
-    return Surrogate(nn.Identity(), Standardize(x.mean(0), x.std(0)), net,
+    return Surrogate(preprocess, Standardize(x.mean(0), torch.clamp(x.std(0), min=1e-6)), net,
                      Destandardize(y.mean().reshape(1), y_std.reshape(1)))
 
 
@@ -206,7 +244,7 @@ def _predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
 def _split_by_event(design: MEMDesign, cfg: MEMTrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     groups = np.unique(design.group)
     fractions = (1.0 - cfg.validation_fraction - cfg.test_fraction, cfg.validation_fraction, cfg.test_fraction)
-    parts = split_indices(len(groups), fractions, cfg.seed)
+    parts = split_indices(len(groups), fractions, cfg.seed if cfg.split_seed is None else cfg.split_seed)
     if min(len(p) for p in parts) == 0:
         raise InvalidArgumentError(f"{len(groups)} events are too few to split {fractions} (each split needs an event)")
     return tuple(np.flatnonzero(np.isin(design.group, groups[p])) for p in parts)  # type: ignore[return-value]
@@ -238,15 +276,21 @@ def _card(cfg: MEMTrainConfig, model: nn.Module, design: MEMDesign, rows: dict[s
         "parameters": parameters,
         "network": {
             "hidden": cfg.hidden, "activation": cfg.activation, "output_activation": cfg.output_activation,
-            "preprocessing": "inputs standardised with the training-split mean and std, output de-standardised to "
-                             "-log10 W, both inside the graph",
-            "n_parameters": count_parameters(model), "flops_per_event": mlp_flops(width, cfg.hidden, 1),
+            "preprocessing": ((f"ll+bb invariants appended in the graph ({', '.join(INVARIANT_NAMES)}"
+                               + ("; pT columns and invariants as log(1 + x/GeV)" if cfg.used_log_momenta else "") + "), then "
+                               if cfg.invariants else "")
+                              + "inputs standardised with the training-split mean and std, output de-standardised to "
+                              "-log10 W, all inside the graph"),
+            "n_parameters": count_parameters(model), "flops_per_event": mlp_flops(n_preprocessed(width) if cfg.invariants else width, cfg.hidden, 1),
         },
         "training": {
             "sample": "+".join(sorted(set(design.dataset.tolist()))) or "unknown",
             "seed": cfg.seed, "n_events": max(1, n_events["train"]), "code_revision": revision, "command": command,
             "hypothesis": cfg.hypothesis, "teacher_columns": sorted(set(design.column.tolist())),
             "loss": "MSE on the standardised -log10 W", "split_by": "event",
+            "augmentation": {"symmetries": cfg.used_symmetries,
+                             "description": "each training event replaced by a random element of the group the "
+                                            "weight's symmetries generate (hepsurrogates.training.mem_symmetries)"},
             "split": [1.0 - cfg.validation_fraction - cfg.test_fraction, cfg.validation_fraction, cfg.test_fraction],
             "n_events_split": n_events, "n_rows_split": {k: int(len(v)) for k, v in rows.items()},
             "epochs": len(history.train_loss), "best_epoch": history.best_epoch, "seconds": round(history.seconds, 1),
@@ -292,9 +336,11 @@ def train_mem_arrays(
     ones = np.ones(len(design))
     fit_cfg = FitConfig(batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, max_epochs=cfg.max_epochs,
                         patience=cfg.patience, lr_patience=cfg.lr_patience, progress=progress)
+    symmetries = cfg.used_symmetries
     history = fit(model, loss_fn, (design.x[i_train], design.y[i_train], ones[i_train]),
                   (design.x[i_val], design.y[i_val], ones[i_val]), fit_cfg, generator,
-                  description=f"train {cfg.bundle_name} {cfg.hidden}")
+                  description=f"train {cfg.bundle_name} {cfg.hidden}",
+                  augment=RandomSymmetry(symmetries, width) if symmetries else None)
 
     pred_test = _predict(model, design.x[i_test])
     y_test = design.y[i_test]
