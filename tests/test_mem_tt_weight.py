@@ -47,6 +47,17 @@ def test_production_integrates_to_the_textbook_cross_sections(shat):
     assert sigma(tme.production_gg) == pytest.approx(gg, rel=1e-8)
 
 
+def test_gg_production_is_never_negative_off_shell():
+    """On shell τ₁τ₂ ≥ ρ/4 and the ESW formula is positive; far off shell (τ₁τ₂ < ρ/4) the raw
+    expression turns negative and the |M|² is clipped at 0, in the numpy and compiled paths."""
+    tau1 = np.array([0.5, 0.2, 0.05, 0.02])
+    rho = np.array([0.5, 0.5, 0.9, 0.5])  # tau1*tau2 = 0.25, 0.16, 0.0475, 0.0196 against rho/4 = 0.125, 0.225
+    t12 = tau1 * (1 - tau1)
+    raw = (1 / (6 * t12) - 3 / 8) * (tau1**2 + (1 - tau1) ** 2 + rho - rho**2 / (4 * t12))
+    assert np.all(raw[:2] > 0) and np.all(raw[2:] < 0)
+    np.testing.assert_allclose(tme.production_gg(tau1, 1 - tau1, rho), np.maximum(raw, 0.0), rtol=1e-14)
+
+
 def test_top_decay_integrates_to_the_narrow_w_partial_width():
     """Γ = 1/(2m_t) ∫dΦ₃ ½Σ|M|² with a narrow W equals Γ(t→bW)Γ(W→ℓν)/Γ_W from G_F."""
     rng = np.random.default_rng(3)

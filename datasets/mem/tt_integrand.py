@@ -107,6 +107,7 @@ def _production(x1, x2, mu, tau1, rho, xf1, xf2, log_x, log_q, q_offset, lower_e
     tau2 = 1.0 - tau1
     t12 = tau1 * tau2
     gg = (1.0 / (6.0 * t12) - 0.375) * (tau1 * tau1 + tau2 * tau2 + rho - rho * rho / (4.0 * t12))
+    gg = max(gg, 0.0)  # off-shell continuation clipped at 0 (tt_matrix_element.production_gg)
     qq = 4.0 / 9.0 * (tau1 * tau1 + tau2 * tau2 + 0.5 * rho)
     alpha = ALPHA_S_MZ / (1.0 + ALPHA_S_MZ * _B0 * np.log(mu * mu / (M_Z * M_Z)))
     gs2 = 4.0 * np.pi * alpha

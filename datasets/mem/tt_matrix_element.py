@@ -15,7 +15,8 @@ Production, spin- and colour-averaged over the initial state and summed over the
 On shell :math:`\tau_1 = (m^2 - \hat t)/\hat s` and τ₁ + τ₂ = 1. Off shell (the MEM integrates the
 top masses over Breit–Wigners) the invariants are taken from the actual momenta, which keeps
 τ₁ + τ₂ = 1 exactly, and m² is the mean of the two top virtualities, ρ = 2(s_t + s_t̄)/ŝ
-(a documented choice; it reduces to the on-shell formula on shell).
+(a documented choice; it reduces to the on-shell formula on shell). Where this continuation makes
+the gg expression negative (τ₁τ₂ < ρ/4, far off shell) it is clipped at 0 (:func:`production_gg`).
 
 Decay, summed over all spins, with the W propagator (unitary gauge; the k^μk^ν term vanishes
 for massless leptons):
@@ -84,10 +85,19 @@ def production_qqbar(tau1: Any, tau2: Any, rho: Any) -> np.ndarray:
 
 
 def production_gg(tau1: Any, tau2: Any, rho: Any) -> np.ndarray:
-    r""":math:`\overline{|M|^2}/g_s^4` of g g → tt̄ (ESW table 10.2)."""
+    r""":math:`\overline{|M|^2}/g_s^4` of g g → tt̄ (ESW table 10.2), clipped at 0.
+
+    On shell τ₁τ₂ = (1 − β²cos²θ)/4 ≥ ρ/4 and the formula is positive. With the off-shell
+    continuation of the module docstring (ρ from the mean top virtuality) and very unequal
+    virtualities (one top hundreds of GeV off shell), τ₁τ₂ < ρ/4 becomes possible and the second
+    factor turns negative, which no |M|² can be; those points get 0 (a documented choice: they
+    are Breit–Wigner-suppressed by ~10⁻⁶, but VEGAS can find them and they changed one
+    validation event's weight by −15 %).
+    """
     tau1, tau2, rho = (np.asarray(v, dtype=np.float64) for v in (tau1, tau2, rho))
     t12 = tau1 * tau2
-    return (1.0 / (6.0 * t12) - 0.375) * (tau1 * tau1 + tau2 * tau2 + rho - rho * rho / (4.0 * t12))
+    value = (1.0 / (6.0 * t12) - 0.375) * (tau1 * tau1 + tau2 * tau2 + rho - rho * rho / (4.0 * t12))
+    return np.maximum(value, 0.0)
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
