@@ -86,3 +86,38 @@ def test_both_backends_give_the_same_weights():
     assert np.all(a.converged) and np.all(b.converged)
     with pytest.raises(InvalidArgumentError, match="backend"):
         tw.tt_weights(lm, lp, bj, met, backend="cuda")
+
+
+def test_forbidden_block_d_solutions_contribute_zero():
+    """A Block D solution whose partons would need x outside (0, 1] is kinematically forbidden and
+    adds 0 to the integrand, in both backends, instead of failing the event (it made VEGAS fail
+    on about one tt̄ event in 200). The event and point: a selected ℓℓbb event of the ttbar_dilepton
+    sample (seed 22), where one solution has x₁ = −0.007 (ŝ < 0 to rounding)."""
+    from hepsurrogates.datasets.mem.breit_wigner import breit_wigner_map
+    from hepsurrogates.datasets.mem.transfer import transfer_weight
+    from hepsurrogates.datasets.mem.tt_kernel import tt_point_kinematics
+
+    lm = np.array([[75.02593231201172, -0.9769862294197083, -0.05374443158507347, 0.10565837472677231]])
+    lp = np.array([[34.94419860839844, -1.1020320653915405, 2.30393648147583, 0.10565837472677231]])
+    bj = np.array([[[26.063892364501953, 0.23496633768081665, 0.28602081537246704, 6.303276538848877],
+                    [22.060453414916992, -1.1260874271392822, 0.48397791385650635, 6.412493705749512]]])
+    met = np.array([[68.44420623779297, -2.716722249984741]])
+    u = np.array([[0.3391500585580193, 0.11692662924213759, 0.4826305504395141, 0.948575857093617,
+                   0.296364376021543, 0.19830803151257204, 0.9037845563490091, 0.5767668211302863]])
+    event = tw._objects(lm, lp, bj, met)[0]
+    # the point really has an accepted Block D solution with x outside (0, 1]
+    s = np.stack([breit_wigner_map(u[:, j], m, g)[0]
+                  for j, (m, g) in enumerate([(tw.M_W, tw.GAMMA_W), (tw.M_TOP, tw.GAMMA_TOP)] * 2)], axis=1)
+    vis4 = np.empty((1, 4, 4))
+    for k, sigma in enumerate((0.1, 0.1, 0.3, 0.3)):
+        energy, _ = transfer_weight(u[:, 4 + k], event.e_rec[k], sigma, 3.0, event.mass[k])
+        p = np.sqrt((energy - event.mass[k]) * (energy + event.mass[k]))
+        vis4[:, k, 0], vis4[:, k, 1:] = energy, p[:, None] * event.direction[k]
+    kin = tt_point_kinematics(vis4, s, np.ascontiguousarray(event.met), 13000.0)
+    valid = kin[..., 0] > 0.0
+    assert np.any(valid & ((kin[..., 2] <= 0.0) | (kin[..., 3] <= 0.0) | (kin[..., 2] > 1.0) | (kin[..., 3] > 1.0)))
+    grid = load_grid()
+    ref = tw._event_integrand(event, 0.1, 0.3, 3.0, grid, "logcubic", 13000.0)(u)
+    new = compiled_event_integrand(event, 0.1, 0.3, 3.0, grid, 13000.0)(u)
+    assert np.all(np.isfinite(ref)) and ref[0] > 0.0  # the allowed solutions still count
+    np.testing.assert_allclose(new, ref, rtol=1e-9)

@@ -139,7 +139,9 @@ def _matrix_element_sum(vis: np.ndarray, s: np.ndarray, met: np.ndarray, grid: L
     """
     kin = tt_point_kinematics(np.ascontiguousarray(vis), np.ascontiguousarray(s), np.ascontiguousarray(met),
                               float(sqrt_s))
-    valid = kin[..., 0] > 0.0
+    x1_all, x2_all = kin[..., 2], kin[..., 3]
+    # a solution whose partons would need x outside (0, 1] is kinematically forbidden: it contributes 0
+    valid = (kin[..., 0] > 0.0) & (x1_all > 0.0) & (x1_all <= 1.0) & (x2_all > 0.0) & (x2_all <= 1.0)
     out = np.zeros(vis.shape[0])
     if not np.any(valid):
         return out
