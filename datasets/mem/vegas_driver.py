@@ -107,27 +107,62 @@ def _integrate_one(integrand: Integrand, dim: int, rng: np.random.Generator, *, 
                    max_chi2_dof: float, neval: int, nitn: int, n_adapt: int,
                    max_neval: int) -> tuple[float, float, float, int, int]:
     """One event: (weight, error, χ²/dof, evaluations, non-finite integrand values)."""
-    import vegas
-
     # VEGAS accumulates variances, which underflow for weights below ~1e-150: integrate
-    # f / scale with the scale of a pilot batch (counted in n_eval), and scale back
+    # f / scale with the scale of a pilot batch (counted in n_eval), and scale back. A pilot that
+    # misses a narrow peak gives a scale so small that the peak's f / scale would overflow VEGAS'
+    # variances (corrupting its grid or failing inside it): a value above _RESCALE_LIMIT restarts
+    # the integration with the largest value seen as the scale (the points spent stay counted)
     pilot = np.abs(integrand(rng.random((neval, dim))))
     pilot = pilot[np.isfinite(pilot)]
     scale = float(np.mean(pilot)) if np.any(pilot > 0.0) else 1.0
     if not np.isfinite(scale) or scale <= 0.0:
         scale = 1.0
     calls = [neval]
+    for _ in range(_MAX_RESCALES):
+        try:
+            return _integrate_scaled(integrand, dim, rng, scale, calls, rel_accuracy=rel_accuracy,
+                                     max_chi2_dof=max_chi2_dof, neval=neval, nitn=nitn, n_adapt=n_adapt,
+                                     max_neval=max_neval)
+        except _Rescale as peak:
+            scale = peak.value
+    raise ArithmeticError(f"the integrand's scale kept growing by more than {_RESCALE_LIMIT:.0e} "
+                          f"after {_MAX_RESCALES} restarts")
+
+
+class _Rescale(Exception):
+    """Raised inside an integration when f / scale exceeds :data:`_RESCALE_LIMIT`."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(value)
+        self.value = value
+
+
+#: largest |f / scale| handed to VEGAS (its squares and sums stay far from float64 overflow)
+_RESCALE_LIMIT = 1e100
+_MAX_RESCALES = 4
+
+
+def _integrate_scaled(integrand: Integrand, dim: int, rng: np.random.Generator, scale: float, calls: list[int], *,
+                      rel_accuracy: float, max_chi2_dof: float, neval: int, nitn: int, n_adapt: int,
+                      max_neval: int) -> tuple[float, float, float, int, int]:
+    """The VEGAS protocol on f / ``scale`` (see :func:`_integrate_one`); ``calls`` accumulates."""
+    import vegas
+
     bad = [0]
 
     @vegas.lbatchintegrand
     def counted(u: np.ndarray) -> np.ndarray:
         calls[0] += u.shape[0]
         with np.errstate(over="ignore", invalid="ignore"):
-            values = integrand(u) / scale
+            raw = integrand(u)
+            values = raw / scale
         finite = np.isfinite(values)
         if not np.all(finite):  # never fed to VEGAS (it would corrupt the grid); the event is flagged
             bad[0] += int(np.sum(~finite))
             values = np.where(finite, values, 0.0)
+        peak = float(np.max(np.abs(values))) if values.size else 0.0
+        if peak > _RESCALE_LIMIT:
+            raise _Rescale(float(np.max(np.abs(raw[finite]))))
         return values
 
     integ = vegas.Integrator([[0.0, 1.0]] * dim, ran_array_generator=rng.random)
