@@ -20,6 +20,7 @@ gen() { [ -f "$W/$2/fileset.json" ] || hepsurrogates generate "$1" -q --out "$W/
 # 1. samples
 gen ttbar_dilepton tt_s11 -n 12000 --seed 11
 gen ttbar_dilepton tt_s21 -n 8000 --seed 21 --workers 2
+gen ttbar_dilepton tt_s22 -n 12000 --seed 22 --workers 1
 gen dy_ll dyj_s14 -n 30000 --seed 14 --option jet_pt_min=30
 for pt in "261.40 150.50" "442.63 193.26" "300 100" "350 200" "400 150" "500 300" "550 150" "230 120"; do
   set -- $pt; gen hza_llbb "hza_$1_$2" -n 3000 --seed 13 --option mH=$1 --option mA=$2
@@ -39,6 +40,8 @@ hepsurrogates teach mem --fileset "$W/fileset_tt_train.json" --hypotheses memDY 
   --chunksize 500 --max-events 8000 --out "$W/teach_tt" $T
 hepsurrogates teach mem --fileset "$W/tt_s21/fileset.json" --hypotheses memDY memTT --neval 1500 \
   --chunksize 500 --out "$W/teach_tt21" $T
+hepsurrogates teach mem --fileset "$W/tt_s22/fileset.json" --hypotheses memDY memTT --neval 1500 \
+  --chunksize 500 --out "$W/teach_tt22" $T
 hepsurrogates teach mem --fileset "$W/fileset_dyj_train.json" --hypotheses memDY memTT --neval 1500 \
   --chunksize 500 --max-events 24000 --out "$W/teach_dyj" $T
 hepsurrogates teach mem --fileset "$W/fileset_hza_main.json" --hypotheses memDY --chunksize 1500 \
@@ -53,8 +56,8 @@ hepsurrogates train mem --config models/shipped/mem_dy.train.json -q --out "$W/b
   --data "$W/fileset_tt_train.json" "$W/fileset_dyj_train.json" "$W/fileset_hza_main.json" \
   --teacher "$W/teach_tt" "$W/teach_dyj" "$W/teach_dy_hza"
 hepsurrogates train mem --config models/shipped/mem_tt.train.json -q --out "$W/bundles" \
-  --data "$W/fileset_tt_train.json" "$W/tt_s21/fileset.json" "$W/fileset_dyj_train.json" \
-  --teacher "$W/teach_tt" "$W/teach_tt21" "$W/teach_dyj"
+  --data "$W/fileset_tt_train.json" "$W/tt_s21/fileset.json" "$W/tt_s22/fileset.json" "$W/fileset_dyj_train.json" \
+  --teacher "$W/teach_tt" "$W/teach_tt21" "$W/teach_tt22" "$W/teach_dyj"
 hepsurrogates train mem --config models/shipped/mem_hza.train.json -q --out "$W/bundles" \
   --data "$W/fileset_hza_train.json" --teacher "$W/teach_hza"
 

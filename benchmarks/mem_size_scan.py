@@ -44,8 +44,9 @@ def data(work: Path, hypothesis: str) -> tuple[list[Path], list[Path]]:
         return ([work / "fileset_tt_train.json", work / "fileset_dyj_train.json", work / "fileset_hza_main.json"],
                 [work / "teach_tt", work / "teach_dyj", work / "teach_dy_hza"])
     if hypothesis == "TT":
-        return ([work / "fileset_tt_train.json", work / "tt_s21/fileset.json", work / "fileset_dyj_train.json"],
-                [work / "teach_tt", work / "teach_tt21", work / "teach_dyj"])
+        return ([work / "fileset_tt_train.json", work / "tt_s21/fileset.json", work / "tt_s22/fileset.json",
+                 work / "fileset_dyj_train.json"],
+                [work / "teach_tt", work / "teach_tt21", work / "teach_tt22", work / "teach_dyj"])
     return [work / "fileset_hza_train.json"], [work / "teach_hza"]
 
 

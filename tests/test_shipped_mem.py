@@ -52,16 +52,21 @@ def test_cards_record_the_published_comparison():
 
 def test_dy_and_tt_regressions_follow_the_teacher_on_fresh_tt_events(tt):
     rec, arr = tt
-    x = mem_feature_matrix(rec)[:12]
+    x_all = mem_feature_matrix(rec)
+    x = x_all[:12]
     lm = np.column_stack([arr.lep_minus[:12], -np.ones(12)])
     lp = np.column_stack([arr.lep_plus[:12], np.ones(12)])
     y_dy = -np.log10(dy_weights(lm, lp, rel_accuracy=0.05, seed=3).weight)
     dy_dev = np.median(np.abs(_predict("mem_dy", x) - y_dy))
     assert dy_dev < 0.1, dy_dev  # test-split resolution 0.034 (card)
-    w_tt = tt_weights(arr.lep_minus[:6], arr.lep_plus[:6], arr.bjets[:6], arr.met[:6], rel_accuracy=0.05, seed=3,
+    n = min(24, len(x_all))
+    w_tt = tt_weights(arr.lep_minus[:n], arr.lep_plus[:n], arr.bjets[:n], arr.met[:n], rel_accuracy=0.05, seed=3,
                       neval=1500)
-    tt_dev = np.median(np.abs(_predict("mem_tt", x[:6]) - (-np.log10(w_tt.weight))))
-    assert tt_dev < 0.45, tt_dev  # test-split resolution 0.42 (card)
+    ok = w_tt.converged
+    assert ok.sum() >= 18
+    tt_dev = np.median(np.abs(_predict("mem_tt", x_all[:n])[ok] - (-np.log10(w_tt.weight[ok]))))
+    # measured 0.19 on the 37 converged of the first 40 events; test-split resolution 0.42 (card)
+    assert tt_dev < 0.35, tt_dev
 
 
 def test_discriminant_separates_tt_from_drell_yan(tt, dy):

@@ -48,8 +48,12 @@ INVARIANT_NAMES: tuple[str, ...] = (
     "m_llbb", "pt_llbb", "recoil_pt",
 )
 _PT = tuple(FEATURE_NAMES.index(n) for n in ("lep1_pt", "lep2_pt", "b1_pt", "b2_pt", "met_pt"))
-_I = {n: i for i, n in enumerate(FEATURE_NAMES)}
 _MASS2_FLOOR = 1e-6
+#: the five transverse objects (MET last, η = 0) and where their (p_T, η, Δφ) sit in the features
+_OBJECTS = ("lep1", "lep2", "b1", "b2", "met")
+#: rows of the momentum sums: ℓ₁ℓ₂, b₁b₂, ℓ₁b₁, ℓ₁b₂, ℓ₂b₁, ℓ₂b₂, ℓℓbb, ℓℓbb + MET
+_SUMS = ((1, 1, 0, 0, 0), (0, 0, 1, 1, 0), (1, 0, 1, 0, 0), (1, 0, 0, 1, 0), (0, 1, 1, 0, 0), (0, 1, 0, 1, 0),
+         (1, 1, 1, 1, 0), (1, 1, 1, 1, 1))
 
 
 def n_preprocessed(n_inputs: int) -> int:
@@ -57,18 +61,26 @@ def n_preprocessed(n_inputs: int) -> int:
     return n_inputs + len(INVARIANT_NAMES)
 
 
-def _p4(pt: torch.Tensor, eta: torch.Tensor, dphi: torch.Tensor) -> torch.Tensor:
-    return torch.stack([pt * torch.cosh(eta), pt * torch.cos(dphi), pt * torch.sin(dphi), pt * torch.sinh(eta)], dim=-1)
-
-
-def _mass(total: torch.Tensor) -> torch.Tensor:
-    m2 = total[:, 0] ** 2 - total[:, 1] ** 2 - total[:, 2] ** 2 - total[:, 3] ** 2
-    return torch.sqrt(torch.clamp(m2, min=_MASS2_FLOOR))
+def _selection(n_inputs: int) -> torch.Tensor:
+    """(n_inputs, 15) 0/1 matrix: x @ it = the (p_T, η, Δφ) of the five objects, zeros where a
+    feature does not exist (the leading lepton's Δφ, the MET's η)."""
+    sel = torch.zeros(n_inputs, 3 * len(_OBJECTS))
+    for k, obj in enumerate(_OBJECTS):
+        for j, var in enumerate(("pt", "eta", "dphi")):
+            name = f"{obj}_{var}"
+            if name in FEATURE_NAMES:
+                sel[FEATURE_NAMES.index(name), j * len(_OBJECTS) + k] = 1.0
+    return sel
 
 
 class LLBBInvariants(nn.Module):
     """(N, 14 [+ parameters]) published inputs → the same columns followed by :data:`INVARIANT_NAMES`
-    (module docstring); any columns after the 14 features (M_H, M_A) pass through unchanged."""
+    (module docstring); any columns after the 14 features (M_H, M_A) pass through unchanged.
+
+    Written as a handful of 2-D tensor operations (a selection matmul, the four-vectors of the
+    five objects, one matmul for the eight momentum sums, the metric contraction) so that the
+    exported graph stays small: onnxruntime's per-node overhead dominates a one-event call, and
+    batched 3-D matmuls of tiny matrices are slow in it."""
 
     def __init__(self, n_inputs: int = len(FEATURE_NAMES), log_momenta: bool = False) -> None:
         super().__init__()
@@ -78,24 +90,25 @@ class LLBBInvariants(nn.Module):
         mask = torch.zeros(n_inputs, dtype=torch.bool)
         mask[list(_PT)] = True
         self.register_buffer("pt_mask", mask)
+        self.register_buffer("selection", _selection(n_inputs))
+        # (4 components x 5 objects) -> (4 components x 8 sums) as one 2-D matmul on the flattened momenta
+        sums = torch.tensor(_SUMS, dtype=torch.float32).T  # (5, 8)
+        self.register_buffer("sums", torch.block_diag(*([sums] * 4)))  # (20, 32)
+        self.register_buffer("metric", torch.tensor([1.0, -1.0, -1.0, -1.0]).reshape(1, 4, 1))
+        self.register_buffer("transverse", torch.tensor([0.0, 1.0, 1.0, 0.0]).reshape(1, 4, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        i = _I
-        zero = torch.zeros_like(x[:, 0])
-        l1 = _p4(x[:, i["lep1_pt"]], x[:, i["lep1_eta"]], zero)
-        l2 = _p4(x[:, i["lep2_pt"]], x[:, i["lep2_eta"]], x[:, i["lep2_dphi"]])
-        b1 = _p4(x[:, i["b1_pt"]], x[:, i["b1_eta"]], x[:, i["b1_dphi"]])
-        b2 = _p4(x[:, i["b2_pt"]], x[:, i["b2_eta"]], x[:, i["b2_dphi"]])
-        m11, m12, m21, m22 = _mass(l1 + b1), _mass(l1 + b2), _mass(l2 + b1), _mass(l2 + b2)
-        pairing_a, pairing_b = torch.maximum(m11, m22), torch.maximum(m12, m21)
-        vis = l1 + l2 + b1 + b2
-        met_pt, met_dphi = x[:, i["met_pt"]], x[:, i["met_dphi"]]
-        recoil = torch.sqrt((vis[:, 1] + met_pt * torch.cos(met_dphi)) ** 2 + (vis[:, 2] + met_pt * torch.sin(met_dphi)) ** 2)
-        extra = torch.stack([
-            _mass(l1 + l2), _mass(b1 + b2), m11, m12, m21, m22,
-            torch.minimum(pairing_a, pairing_b), torch.maximum(pairing_a, pairing_b),
-            _mass(vis), torch.sqrt(vis[:, 1] ** 2 + vis[:, 2] ** 2), recoil,
-        ], dim=-1)
+        n = len(_OBJECTS)
+        a = x @ self.selection.to(x.dtype)
+        pt, eta, phi = a[:, :n], a[:, n:2 * n], a[:, 2 * n:]
+        p = torch.cat([pt * torch.cosh(eta), pt * torch.cos(phi), pt * torch.sin(phi), pt * torch.sinh(eta)], dim=-1)
+        total = (p @ self.sums.to(x.dtype)).reshape(-1, 4, len(_SUMS))  # (N, E/px/py/pz, 8 sums)
+        squares = total * total
+        mass = torch.sqrt(torch.clamp((squares[:, :, :7] * self.metric.to(x.dtype)).sum(1), min=_MASS2_FLOOR))
+        pt_sum = torch.sqrt((squares[:, :, 6:] * self.transverse.to(x.dtype)).sum(1))  # ℓℓbb, ℓℓbb + MET
+        pairings = torch.maximum(mass[:, 2:4], mass[:, 4:6].flip(-1))  # max(m₁₁, m₂₂), max(m₁₂, m₂₁)
+        extra = torch.cat([mass[:, :6], pairings.amin(-1, keepdim=True), pairings.amax(-1, keepdim=True),
+                           mass[:, 6:7], pt_sum], dim=-1)
         base = x
         if self.log_momenta:
             base = torch.where(self.pt_mask, torch.log1p(torch.clamp(x, min=0.0)), x)
