@@ -4,7 +4,7 @@
 
 Training and validation never share a file: tt̄ files 0–3 and DY + jets files 0–11 train, tt̄
 file 4 and DY + jets files 12–14 validate (the ROC of the discriminant); the H → ZA grid samples
-and the seed-13 sample at (261.40, 150.50) train the parametric model, the seed-41 sample at that
+(seeds 31 and 32) and the seed-13 sample at (261.40, 150.50) train the parametric model, the seed-41 sample at that
 point is the pseudo-dataset of the likelihood scan (taught in the same run, left out of the
 training fileset).
 """
@@ -54,6 +54,10 @@ def main(work: str) -> int:
         train[_name(spec, "s31")] = spec
         grids.append(str(d))
     out["fileset_hza_train.json"] = train
+    # a second, independent grid (seed 32, all 21 points): more events per mass point for H -> ZA
+    train32 = {_name(_load(d)["hza_llbb"], "s32"): _load(d)["hza_llbb"] for d in sorted(w.glob("scan/hza_*_s32/fileset.json"))}
+    if train32:
+        out["fileset_hza_train32.json"] = train32
     out["fileset_hza_pseudo.json"] = pseudo
     out["fileset_hza_teach.json"] = {**pseudo, **train}  # the pseudo-data first: the scan needs it
     for name, fs in out.items():

@@ -31,6 +31,12 @@ for pt in "281.40 150.50" "241.40 140.50" "261.40 140.50" "261.40 160.50" "281.4
           "321.40 160.50" "321.40 170.50"; do
   set -- $pt; gen hza_llbb "scan/hza_$1_$2_s31" -n 400 --seed 31 --option mH=$1 --option mA=$2
 done
+for pt in $(sed -e 's/,/_/g' <<< "261.40,150.50 281.40,150.50 241.40,140.50 261.40,140.50 \
+          261.40,160.50 281.40,140.50 281.40,160.50 241.40,130.50 261.40,130.50 281.40,130.50 281.40,170.50 \
+          301.40,130.50 301.40,140.50 301.40,150.50 301.40,160.50 301.40,170.50 321.40,130.50 321.40,140.50 \
+          321.40,150.50 321.40,160.50 321.40,170.50"); do
+  gen hza_llbb "scan/hza_${pt}_s32" -n 200 --seed 32 --option mH=${pt%_*} --option mA=${pt#*_} --workers 2
+done
 gen hza_llbb scan/hza_261.40_150.50_s41 -n 1500 --seed 41 --option mH=261.40 --option mA=150.50
 python benchmarks/mem_filesets.py "$W"
 
@@ -48,6 +54,10 @@ hepsurrogates teach mem --fileset "$W/fileset_hza_main.json" --hypotheses memDY 
   --out "$W/teach_dy_hza" $T
 hepsurrogates teach mem --fileset "$W/fileset_hza_teach.json" --hypotheses memHZA $(cat "$W/hza_points.txt") \
   --neval 400 --bjet-response 0.871 --chunksize 150 --max-events 150 --out "$W/teach_hza" $T
+hepsurrogates teach mem --fileset "$W/fileset_hza_train32.json" --hypotheses memHZA $(cat "$W/hza_points.txt") \
+  --neval 400 --bjet-response 0.871 --chunksize 200 --out "$W/teach_hza32" $T
+hepsurrogates teach mem --fileset "$W/fileset_hza_pseudo.json" --hypotheses memHZA $(cat "$W/hza_points.txt") \
+  --neval 400 --bjet-response 0.871 --chunksize 250 --out "$W/teach_hza_pseudo" $T
 hepsurrogates teach mem --fileset "$W/fileset_ttdy_val.json" --hypotheses memDY memTT --neval 1500 \
   --chunksize 500 --max-events 6000 --out "$W/teach_val" $T
 
@@ -59,7 +69,7 @@ hepsurrogates train mem --config models/shipped/mem_tt.train.json -q --out "$W/b
   --data "$W/fileset_tt_train.json" "$W/tt_s21/fileset.json" "$W/tt_s22/fileset.json" "$W/fileset_dyj_train.json" \
   --teacher "$W/teach_tt" "$W/teach_tt21" "$W/teach_tt22" "$W/teach_dyj"
 hepsurrogates train mem --config models/shipped/mem_hza.train.json -q --out "$W/bundles" \
-  --data "$W/fileset_hza_train.json" --teacher "$W/teach_hza"
+  --data "$W/fileset_hza_train.json" "$W/fileset_hza_train32.json" --teacher "$W/teach_hza" "$W/teach_hza32"
 
 # 4. b-jet response (the --bjet-response above), size scan, validation, speed
 python benchmarks/bjet_response.py --files "$W/hza_261.40_150.50/hza_llbb_13_0000.root"
@@ -68,7 +78,7 @@ python benchmarks/mem_size_scan.py --work "$W" --hypotheses TT --seed-spread 2x3
   --out benchmarks/results/mem_size_scan.json
 python -m hepsurrogates.training.mem_validation --bundle-dir "$W/bundles" \
   --roc-fileset "$W/fileset_ttdy_val.json" --roc-teacher "$W/teach_val" \
-  --pseudo-fileset "$W/fileset_hza_pseudo.json" --pseudo-teacher "$W/teach_hza" \
+  --pseudo-fileset "$W/fileset_hza_pseudo.json" --pseudo-teacher "$W/teach_hza_pseudo" \
   --grid-filesets $(python -c "import json;print(' '.join(json.load(open('$W/hza_grid_filesets.json'))))") \
   --out "$W/bundles/reports/mem_validation"
 python benchmarks/bench_mem.py --tt "$W/fileset_ttdy_val.json" --hza "$W/fileset_hza_pseudo.json" \

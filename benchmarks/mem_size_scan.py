@@ -47,7 +47,8 @@ def data(work: Path, hypothesis: str) -> tuple[list[Path], list[Path]]:
         return ([work / "fileset_tt_train.json", work / "tt_s21/fileset.json", work / "tt_s22/fileset.json",
                  work / "fileset_dyj_train.json"],
                 [work / "teach_tt", work / "teach_tt21", work / "teach_tt22", work / "teach_dyj"])
-    return [work / "fileset_hza_train.json"], [work / "teach_hza"]
+    return ([work / "fileset_hza_train.json", work / "fileset_hza_train32.json"],
+            [work / "teach_hza", work / "teach_hza32"])
 
 
 def seed_spread(work: Path, out_path: Path, result: dict, hypotheses: list[str], sizes: list[str],
