@@ -4,7 +4,7 @@ teacher, and the in-graph invariants (``training/mem_invariants.py``) are the in
 Teacher checks use test-own parton-level tt̄ events (``test_mem_blocks``): the Drell–Yan and H → ZA
 weights are invariant under η → −η and Δφ → −Δφ to rounding, the Drell–Yan weight not under
 ℓ⁺ ↔ ℓ⁻; the tt̄ weight is
-bit-for-bit invariant under Δφ → −Δφ and agrees within the VEGAS errors under η → −η and ℓ⁺ ↔ ℓ⁻.
+invariant under Δφ → −Δφ to rounding and agrees within the VEGAS errors under η → −η and ℓ⁺ ↔ ℓ⁻.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ takes the same value on transformed events:
 
 Measured on the teacher (``tests/test_mem_symmetries.py``):
 - the DY and H → ZA weights are invariant under "eta" and "phi" to rounding (1e-8 relative);
-- the tt̄ integrand is bit-for-bit invariant under "phi";
+- the tt̄ weight is invariant under "phi" to rounding (1e-9 relative);
 - under "eta" and "charge", the tt̄ weight agrees within the VEGAS errors;
 - the DY weight changes by many standard deviations under "charge".
 
