@@ -9,7 +9,8 @@
 #      around (261.40, 150.50) and an independent pseudo-dataset at that point;
 #   2. teacher targets with 'hepsurrogates teach mem' (training: 5 % VEGAS accuracy);
 #   3. 'hepsurrogates train mem' for DY, TT, HZA at the shipped sizes (models/shipped/*.train.json);
-#   4. the size scan, the held-out validation (ROC of D, likelihood scan) and the speed benchmark.
+#   4. the size scan, the held-out validation (ROC of D, likelihood scan), the speed benchmark and
+#      the tt̄ teacher's bias against precise reference weights.
 # About 3 core-hours in all on this project's 2-core machines (the teacher dominates).
 set -euo pipefail
 W=${1:-mem_work}
@@ -81,4 +82,9 @@ python -m hepsurrogates.training.mem_validation --bundle-dir "$W/bundles" \
   --grid-filesets $(python -c "import json;print(' '.join(json.load(open('$W/hza_grid_filesets.json'))))") \
   --out "$W/bundles/reports/mem_validation"
 python benchmarks/bench_mem.py --tt "$W/fileset_ttdy_val.json" --hza "$W/fileset_hza_pseudo.json" \
-  --bundle-dir "$W/bundles" --out benchmarks/results/mem.json
+  --bundle-dir "$W/bundles" --events 40 30 20 --out benchmarks/results/mem.json
+python benchmarks/bench_mem.py --tt "$W/fileset_ttdy_val.json" --hza "$W/fileset_hza_pseudo.json" \
+  --bundle-dir "$W/bundles" --events 40 30 20 --max-neval 1600000 --out benchmarks/results/mem_budget_1600k.json
+# bias of the tt̄ teacher against 0.2 % reference weights, both iteration combinations
+python benchmarks/mem_vegas_bias.py --fileset "$W/fileset_ttdy_val.json" --events 30 \
+  --out benchmarks/results/mem_vegas_bias.json

@@ -108,7 +108,7 @@ def test_weight_is_symmetric_in_the_b_jet_order_and_reproducible(parton_events):
     kw = dict(rel_accuracy=0.05, seed=4, neval=2000, n_adapt=3)
     a = tt_weights(lm, lp, bj, met, **kw)
     b = tt_weights(lm, lp, bj[:, ::-1], met, **kw)
-    np.testing.assert_array_equal(a.weight, b.weight)  # both assignments are summed at every point
+    np.testing.assert_array_equal(a.weight, b.weight)  # jets put in pT order; u₉ integrates both assignments
     assert np.all(a.converged) and np.all(a.weight > 0.0) and np.all(a.relative_error <= 0.05)
     c = tt_weights(lm, lp, bj, met, **{**kw, "seed": 5})
     pull = (a.weight - c.weight) / np.hypot(a.error, c.error)

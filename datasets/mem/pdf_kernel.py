@@ -39,7 +39,7 @@ from hepsurrogates.exceptions import InvalidArgumentError
 
 from .pdf import LHAGrid
 
-__all__ = ["LogCubicTables", "pack_logcubic", "xf_logcubic"]
+__all__ = ["LogCubicTables", "pack_logcubic", "xf_logcubic", "xf_logcubic_pair"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +85,7 @@ def pack_logcubic(grid: LHAGrid, pids: Sequence[int]) -> LogCubicTables:
         x_min=grid.x_min, x_max=grid.x_max, q_min=grid.q_min, q_max=grid.q_max)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _upper_index(knots, value, lo, hi):
     """Number of knots[lo:hi] that are <= value (``searchsorted(..., side="right")``)."""
     a, b = lo, hi
@@ -98,13 +98,10 @@ def _upper_index(knots, value, lo, hi):
     return a - lo
 
 
-@numba.njit(cache=True)
-def xf_logcubic(x, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, out):
-    """x·f of every packed flavour at (x, q), clipped at zero, into ``out`` (n_flavours,).
-
-    The caller guarantees 0 < x ≤ 1 and q > 0 (the numpy path raises otherwise).
-    """
-    lx = np.log(min(max(x, x_min), x_max))
+@numba.njit(cache=True, error_model="numpy")
+def _q_weights(q, log_q, q_offset, lower_edges, q_min, q_max):
+    """The Q side of the interpolation: first row of the four around Q, number of rows of its
+    subgrid, and the four row coefficients c_{i-1..i+2} of the module docstring."""
     lq = np.log(min(max(q, q_min), q_max))
     isub = _upper_index(lower_edges, lq, 0, lower_edges.size)
     q0 = q_offset[isub]
@@ -121,27 +118,59 @@ def xf_logcubic(x, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min,
     r2 = 0.5 * d1 / (log_q[q0 + iq + 2] - lq_h) if up_c else 0.0
     a_lo = 0.5 if low_c else 1.0
     a_up = 0.5 if up_c else 1.0
-    cq0 = -h10 * r0
-    cq1 = h00 + h10 * (r0 - a_lo) - h11 * a_up
-    cq2 = h01 + h10 * a_lo + h11 * (a_up - r2)
-    cq3 = h11 * r2
+    return (q0, iq, nq, -h10 * r0, h00 + h10 * (r0 - a_lo) - h11 * a_up, h01 + h10 * a_lo + h11 * (a_up - r2),
+            h11 * r2)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _x_weights(x, log_x, x_min, x_max):
+    """The x side: knot index and the Hermite weights of the two values and (× knot spacing) the
+    two ln-x derivatives."""
+    lx = np.log(min(max(x, x_min), x_max))
     nx = log_x.size
     ix = min(max(_upper_index(log_x, lx, 0, nx) - 1, 0), nx - 2)
     h = log_x[ix + 1] - log_x[ix]
     tx = (lx - log_x[ix]) / h
     tx2 = tx * tx
     tx3 = tx2 * tx
-    g00, g10, g01, g11 = 2 * tx3 - 3 * tx2 + 1, tx3 - 2 * tx2 + tx, -2 * tx3 + 3 * tx2, tx3 - tx2
-    g10h, g11h = g10 * h, g11 * h
-    nf = out.size
-    for f in range(nf):
-        out[f] = 0.0
-    for k in range(4):
-        cq = cq0 if k == 0 else (cq1 if k == 1 else (cq2 if k == 2 else cq3))
-        row = q0 + min(max(iq - 1 + k, 0), nq - 1)
-        for f in range(nf):
-            out[f] += cq * (g00 * values[ix, row, f] + g10h * dlogx[ix, row, f]
-                            + g01 * values[ix + 1, row, f] + g11h * dlogx[ix + 1, row, f])
-    for f in range(nf):
-        if out[f] < 0.0:
-            out[f] = 0.0
+    return ix, 2 * tx3 - 3 * tx2 + 1, (tx3 - 2 * tx2 + tx) * h, -2 * tx3 + 3 * tx2, (tx3 - tx2) * h
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, cq0, cq1, cq2, cq3, values, dlogx, out):
+    """out[f] = Σ_k c_k · (x-Hermite of flavour f on row k), clipped at zero; the four rows are
+    those of the module docstring, i−1 and i+2 frozen at the subgrid's edges."""
+    r0 = q0 + max(iq - 1, 0)
+    r1 = q0 + iq
+    r2 = q0 + iq + 1
+    r3 = q0 + min(iq + 2, nq - 1)
+    v0, v1, d0, d1 = values[ix], values[ix + 1], dlogx[ix], dlogx[ix + 1]
+    for f in range(out.size):
+        acc = cq0 * (g00 * v0[r0, f] + g10h * d0[r0, f] + g01 * v1[r0, f] + g11h * d1[r0, f])
+        acc += cq1 * (g00 * v0[r1, f] + g10h * d0[r1, f] + g01 * v1[r1, f] + g11h * d1[r1, f])
+        acc += cq2 * (g00 * v0[r2, f] + g10h * d0[r2, f] + g01 * v1[r2, f] + g11h * d1[r2, f])
+        acc += cq3 * (g00 * v0[r3, f] + g10h * d0[r3, f] + g01 * v1[r3, f] + g11h * d1[r3, f])
+        out[f] = acc if acc > 0.0 else 0.0
+
+
+@numba.njit(cache=True, error_model="numpy")
+def xf_logcubic(x, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, out):
+    """x·f of every packed flavour at (x, q), clipped at zero, into ``out`` (n_flavours,).
+
+    The caller guarantees 0 < x ≤ 1 and q > 0 (the numpy path raises otherwise).
+    """
+    q0, iq, nq, c0, c1, c2, c3 = _q_weights(q, log_q, q_offset, lower_edges, q_min, q_max)
+    ix, g00, g10h, g01, g11h = _x_weights(x, log_x, x_min, x_max)
+    _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, c0, c1, c2, c3, values, dlogx, out)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def xf_logcubic_pair(x1, x2, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max,
+                     out1, out2):
+    """:func:`xf_logcubic` at (x1, q) into ``out1`` and at (x2, q) into ``out2``, with the Q side
+    computed once (both incoming partons share the factorisation scale)."""
+    q0, iq, nq, c0, c1, c2, c3 = _q_weights(q, log_q, q_offset, lower_edges, q_min, q_max)
+    ix, g00, g10h, g01, g11h = _x_weights(x1, log_x, x_min, x_max)
+    _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, c0, c1, c2, c3, values, dlogx, out1)
+    ix, g00, g10h, g01, g11h = _x_weights(x2, log_x, x_min, x_max)
+    _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, c0, c1, c2, c3, values, dlogx, out2)

@@ -1,16 +1,16 @@
 r"""The tt̄ MEM integrand of :mod:`.tt_weight`, compiled (numba) as one loop over the points.
 
-Per point u ∈ [0, 1)⁸ (u clamped below 1 − 10⁻¹², like the numpy path), the chain of
+Per point u ∈ [0, 1)⁹ (u clamped below 1 − 10⁻¹², like the numpy path), the chain of
 :func:`.tt_weight._event_integrand` without numpy temporaries:
 
 .. math::
 
-    f(u) = \tfrac12\,\prod_{a} J_{BW}(u_a)\prod_{k} W_k\,\frac{|\vec p_k|^2\sin\theta_k}{2E_k(2\pi)^3}
-        \sum_{\text{b perms}}\sum_{\text{sols}} J_D\,\frac{1}{2x_1x_2s}\,
+    f(u) = \prod_{a} J_{BW}(u_a)\prod_{k} W_k\,\frac{|\vec p_k|^2\sin\theta_k}{2E_k(2\pi)^3}
+        \sum_{\text{sols of perm}(u_9)} J_D\,\frac{1}{2x_1x_2s}\,
         g_s^4\bigl[f_g f_g\,\overline{|M|^2}_{gg} + \textstyle\sum_q (f_q\bar f_{\bar q} + f_{\bar q} f_q)
         \overline{|M|^2}_{q\bar q}\bigr]\,D_t D_{\bar t},
 
-with the Breit–Wigner maps (:mod:`.breit_wigner`), the Gaussian transfer functions with their
+with the b-jet assignment perm(u₉) = [u₉ ≥ ½] (so that ∫du₉ averages the two), the Breit–Wigner maps (:mod:`.breit_wigner`), the Gaussian transfer functions with their
 window Jacobian and dP/dE (:mod:`.transfer`), Block D and the decay factors
 (:mod:`.tt_kernel`), the log-bicubic parton densities of the 11 flavours at (x₁, μ) and (x₂, μ)
 (:mod:`.pdf_kernel`), one-loop α_s(μ) and the production |M|² (:mod:`.tt_matrix_element`).
@@ -25,7 +25,7 @@ Example:
     >>> bj = np.array([[[90.0, 0.1, -2.0, 10.0], [50.0, -0.8, 1.2, 7.0]]])
     >>> f = compiled_event_integrand(_objects(lm, lp, bj, np.array([[70.0, -1.0]]))[0], 0.1, 0.3, 3.0,
     ...                              load_grid(), 13000.0)
-    >>> f(np.full((1, 8), 0.5)).shape
+    >>> f(np.full((1, 9), 0.5)).shape
     (1,)
 """
 
@@ -39,7 +39,7 @@ import numpy as np
 
 from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W, M_Z
 from .pdf import LHAGrid
-from .pdf_kernel import LogCubicTables, pack_logcubic, xf_logcubic
+from .pdf_kernel import LogCubicTables, pack_logcubic, xf_logcubic_pair
 from .transfer import integration_range
 from .tt_kernel import WORK_SIZE, _block_d, _decay
 from .tt_matrix_element import ALPHA_S_MZ
@@ -59,7 +59,7 @@ _SQRT_2PI = np.sqrt(2.0 * np.pi)
 #: status codes of :func:`_integrand_batch`
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _bw(u, mass, width):
     """Breit–Wigner map (s, ds/du) of :func:`.breit_wigner.breit_wigner_map` for 0 ≤ u < 1."""
     atan = np.arctan(mass / width)
@@ -73,7 +73,7 @@ def _bw(u, mass, width):
     return s, jac
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _transfer(u, e_rec, sigma_frac, n_sigma, mass):
     """(E_gen, W·(E_hi − E_lo)·dP/dE) of :func:`.transfer.transfer_weight` (response 1)."""
     centre = e_rec / 1.0
@@ -89,12 +89,12 @@ def _transfer(u, e_rec, sigma_frac, n_sigma, mass):
     return e_gen, density * width * (e_gen / np.sqrt((e_gen - mass) * (e_gen + mass)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _production(x1, x2, mu, tau1, rho, xf1, xf2, log_x, log_q, q_offset, lower_edges, values, dlogx,
                 x_min, x_max, q_min, q_max):
     """g_s⁴ [f_g f_g |M|²_gg + Σ_q (f_q f_q̄ + f_q̄ f_q) |M|²_qq̄] at one Block D solution."""
-    xf_logcubic(x1, mu, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, xf1)
-    xf_logcubic(x2, mu, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, xf2)
+    xf_logcubic_pair(x1, x2, mu, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max,
+                     xf1, xf2)
     for f in range(xf1.size):
         xf1[f] = xf1[f] / x1
         xf2[f] = xf2[f] / x2
@@ -112,10 +112,11 @@ def _production(x1, x2, mu, tau1, rho, xf1, xf2, log_x, log_q, q_offset, lower_e
     return gs2 * gs2 * (xf1[0] * xf2[0] * gg + lumi * qq)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, met, sqrt_s,
                      log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, out):
-    """Fill ``out`` (P,) with the integrand at the points ``u`` (P, 8).
+    """Fill ``out`` (P,) with the integrand at the points ``u`` (P, 9); u[:, 8] < 1/2 assigns b₁ to
+    the top (ℓ⁺ side) and b₂ to the antitop, u[:, 8] ≥ 1/2 the swap.
 
     A Block D solution whose incoming partons would need a momentum fraction outside (0, 1]
     (or a non-finite one) is kinematically forbidden and contributes 0, as in the numpy path."""
@@ -144,43 +145,43 @@ def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, 
             continue
         total = 0.0
         first = True
-        for perm in range(2):
-            p3, p4, p5, p6 = vis[0], vis[1], vis[2 + perm], vis[3 - perm]
-            n = _block_d(p3, p4, p5, p6, met[0], met[1], s13, s134, s25, s256, sqrt_s, nu1, nu2, jac, work, roots,
-                         True)
-            for k in range(n):
-                for c in range(4):
-                    top[c] = nu1[k, c] + p3[c] + p5[c]
-                    tbar[c] = nu2[k, c] + p4[c] + p6[c]
-                    tot[c] = top[c] + tbar[c]
-                pt2 = tot[1] * tot[1] + tot[2] * tot[2]
-                shat = tot[0] * tot[0] - pt2 - tot[3] * tot[3]
-                e_prime = np.sqrt(shat + tot[3] * tot[3])
-                x1 = (e_prime + tot[3]) / sqrt_s
-                x2 = (e_prime - tot[3]) / sqrt_s
-                if not (0.0 < x1 <= 1.0 and 0.0 < x2 <= 1.0):
-                    continue
-                gamma = tot[0] / e_prime
-                bx, by = tot[1] / tot[0], tot[2] / tot[0]
-                q1_top = 0.5 * x1 * sqrt_s * (gamma * (top[0] - bx * top[1] - by * top[2]) - top[3])
-                mu = np.sqrt(shat + pt2)
-                tau1 = 2.0 * q1_top / shat
-                rho = 2.0 * (s134 + s256) / shat
-                decay = (0.25 * _decay(top, p5, p3, nu1[k]) * _decay(tbar, p6, p4, nu2[k])
-                         / (((s134 - M_TOP**2) ** 2 + width2) * ((s256 - M_TOP**2) ** 2 + width2)))
-                production = _production(x1, x2, mu, tau1, rho, xf1, xf2, log_x, log_q, q_offset, lower_edges,
-                                         values, dlogx, x_min, x_max, q_min, q_max)
-                flux = 1.0 / (2.0 * x1 * x2 * sqrt_s * sqrt_s)
-                term = jac[k] * flux * production * decay
-                total = term if first else total + term
-                first = False
-        out[i] = 0.5 * weight * total
+        perm = 0 if u[i, 8] < 0.5 else 1  # the b-jet assignment (ninth dimension)
+        p3, p4, p5, p6 = vis[0], vis[1], vis[2 + perm], vis[3 - perm]
+        n = _block_d(p3, p4, p5, p6, met[0], met[1], s13, s134, s25, s256, sqrt_s, nu1, nu2, jac, work, roots,
+                     True)
+        for k in range(n):
+            for c in range(4):
+                top[c] = nu1[k, c] + p3[c] + p5[c]
+                tbar[c] = nu2[k, c] + p4[c] + p6[c]
+                tot[c] = top[c] + tbar[c]
+            pt2 = tot[1] * tot[1] + tot[2] * tot[2]
+            shat = tot[0] * tot[0] - pt2 - tot[3] * tot[3]
+            e_prime = np.sqrt(shat + tot[3] * tot[3])
+            x1 = (e_prime + tot[3]) / sqrt_s
+            x2 = (e_prime - tot[3]) / sqrt_s
+            if not (0.0 < x1 <= 1.0 and 0.0 < x2 <= 1.0):
+                continue
+            gamma = tot[0] / e_prime
+            bx, by = tot[1] / tot[0], tot[2] / tot[0]
+            q1_top = 0.5 * x1 * sqrt_s * (gamma * (top[0] - bx * top[1] - by * top[2]) - top[3])
+            mu = np.sqrt(shat + pt2)
+            tau1 = 2.0 * q1_top / shat
+            rho = 2.0 * (s134 + s256) / shat
+            decay = (0.25 * _decay(top, p5, p3, nu1[k]) * _decay(tbar, p6, p4, nu2[k])
+                     / (((s134 - M_TOP**2) ** 2 + width2) * ((s256 - M_TOP**2) ** 2 + width2)))
+            production = _production(x1, x2, mu, tau1, rho, xf1, xf2, log_x, log_q, q_offset, lower_edges,
+                                     values, dlogx, x_min, x_max, q_min, q_max)
+            flux = 1.0 / (2.0 * x1 * x2 * sqrt_s * sqrt_s)
+            term = jac[k] * flux * production * decay
+            total = term if first else total + term
+            first = False
+        out[i] = weight * total
 
 
 def compiled_event_integrand(vis: "_Visible", sigma_lepton: float, sigma_bjet: float, n_sigma: float,
                              grid: LHAGrid, sqrt_s: float,
                              tables: LogCubicTables | None = None) -> Callable[[np.ndarray], np.ndarray]:
-    """Batch integrand over u ∈ [0, 1]⁸ for one event, equal to the numpy
+    """Batch integrand over u ∈ [0, 1]⁹ for one event, equal to the numpy
     :func:`.tt_weight._event_integrand` with ``interpolation="logcubic"``.
 
     Raises:

@@ -1,15 +1,17 @@
 r"""Compiled (numba) kinematics of the tt̄ integrand: Block D, initial state and decays per point.
 
 The same algorithm as :func:`.block_d.solve_block_d` (linear forms for (E, p_z) of each
-neutrino, two conics in p_1T, their quartic resultant 
-the quartic's roots by Durand–Kerner iteration
-(no LAPACK call per point), Newton polishing on the pair of conics, duplicates and unphysical solutions dropped, the
-Jacobian 1/(8π² s E₁E₂|det D|)), written as one loop over integration points so that the
-(P, 4, 4) temporaries of the numpy version disappear; then, for every solution, the initial
-state with the transverse boost (x₁, x₂), the scale μ = M_T(tt̄), τ₁ = 2q₁·p_t/ŝ, ρ and the
-decay factor ¼ Σ|M_t|² Σ|M_t̄|² / (BW_t BW_t̄) of :mod:`.tt_matrix_element`. The parton
+neutrino, two conics in p_1T, their quartic resultant, its roots (no LAPACK call per point:
+Durand–Kerner iteration on the reference path, real-arithmetic Ferrari on the compiled
+integrand's path), Newton polishing on the pair of conics, duplicates and unphysical solutions
+dropped, the Jacobian 1/(8π² s E₁E₂|det D|)), written as one loop over integration points so
+that the (P, 4, 4) temporaries of the numpy version disappear; then, for every solution, the
+initial state with the transverse boost (x₁, x₂), the scale μ = M_T(tt̄), τ₁ = 2q₁·p_t/ŝ, ρ and
+the decay factor ¼ Σ|M_t|² Σ|M_t̄|² / (BW_t BW_t̄) of :mod:`.tt_matrix_element`. The parton
 densities and the production |M|² stay in numpy (:mod:`.tt_weight`), on the flat list of valid
-solutions.
+solutions. :func:`_block_d` slices its scratch array but never reshapes it or calls array
+operators, and is inlined into its callers: each of those costs a few hundred ns per call in
+numba, comparable to the whole solve.
 
 Agreement with the numpy Block D (solutions and Jacobians, 1e-9 relative) is a test
 (``tests/test_mem_tt_weight.py``). Compiled on first use (≈ 3 s, cached on disk by numba).
@@ -32,12 +34,12 @@ _NEWTON_STEPS = 6
 _G2 = 4.0 * np.sqrt(2.0) * G_FERMI * M_W * M_W
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _mdot(a, b):
     return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _forms(pa, pb, ka, kb, sign, offx, offy, e_form, pz_form):
     ra0, ra1, ra2 = sign * pa[1], sign * pa[2], ka + offx * pa[1] + offy * pa[2]
     rb0, rb1, rb2 = sign * pb[1], sign * pb[2], kb + offx * pb[1] + offy * pb[2]
@@ -50,7 +52,7 @@ def _forms(pa, pb, ka, kb, sign, offx, offy, e_form, pz_form):
     pz_form[2] = (pa[0] * rb2 - pb[0] * ra2) / delta
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _add_square(c, f, sign):
     c[0] += sign * f[0] * f[0]
     c[1] += sign * 2.0 * f[0] * f[1]
@@ -60,71 +62,93 @@ def _add_square(c, f, sign):
     c[5] += sign * f[2] * f[2]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _conic(c, x, y):
     return c[0] * x * x + c[1] * x * y + c[2] * y * y + c[3] * x + c[4] * y + c[5]
 
 
-@numba.njit(cache=True)
-def _ferrari_start(a3, a2, a1, a0, roots):
-    r"""Closed-form roots of the monic x⁴ + a₃x³ + a₂x² + a₁x + a₀ (Ferrari, complex arithmetic)
-    into ``roots``; returns False when they are not finite and pairwise distinct (then unusable
-    as Durand–Kerner starting points).
+@numba.njit(cache=True, error_model="numpy")
+def _largest_cubic_root(b, c, d):
+    """Largest real root of the monic m³ + bm² + cm + d: Cardano with real cube roots when there
+    is one real root, the trigonometric form when there are three; one Newton step polishes it."""
+    pp = c - b * b / 3.0
+    qq = 2.0 * b * b * b / 27.0 - b * c / 3.0 + d
+    disc = 0.25 * qq * qq + pp * pp * pp / 27.0
+    if disc > 0.0:
+        sq = np.sqrt(disc)
+        t = np.cbrt(-0.5 * qq + sq) + np.cbrt(-0.5 * qq - sq)
+    elif pp < 0.0:
+        rr = np.sqrt(-pp / 3.0)
+        arg = min(max(-0.5 * qq / (rr * rr * rr), -1.0), 1.0)
+        t = 2.0 * rr * np.cos(np.arccos(arg) / 3.0)
+    else:
+        t = 0.0
+    m = t - b / 3.0
+    f = ((m + b) * m + c) * m + d
+    fp = (3.0 * m + 2.0 * b) * m + c
+    if fp != 0.0 and np.isfinite(fp):
+        m -= f / fp
+    return m
 
-    With x = y − a₃/4 the quartic is y⁴ + py² + qy + r; for a root m ≠ 0 of the resolvent cubic
-    8m³ + 8pm² + (2p² − 8r)m − q² (Cardano, the largest |m|) and σ = √(2m) the roots are
-    y = (σ ± √(−2p − 2m − 2q/σ))/2 and y = (−σ ± √(−2p − 2m + 2q/σ))/2.
+
+@numba.njit(cache=True, error_model="numpy")
+def _ferrari_real(a3, a2, a1, a0, roots):
+    r"""Roots of the monic x⁴ + a₃x³ + a₂x² + a₁x + a₀ by Ferrari's method in real arithmetic,
+    into ``roots`` (complex pairs where a quadratic factor has no real root); returns False when
+    the resolvent's largest root m is not clearly positive (a biquadratic, where q/(2σ) is 0/0)
+    or a root is not finite, so that the caller falls back to iteration.
+
+    With x = y − a₃/4 the quartic is y⁴ + py² + qy + r = 0; for a root m > 0 of the resolvent
+    cubic 8m³ + 8pm² + (2p² − 8r)m − q² (it has one when q ≠ 0: −q² < 0 at m = 0) and σ = √(2m)
+    it factors into y² ∓ σy + (p/2 + m ± q/(2σ)), whose roots are
+    y = (±σ ± √(−2p − 2m ∓ 2q/σ))/2. No complex cube root or square root is needed, unlike the
+    textbook complex form.
     """
     p = a2 - 0.375 * a3 * a3
     q = a1 - 0.5 * a3 * a2 + 0.125 * a3 * a3 * a3
     r = a0 - 0.25 * a3 * a1 + a3 * a3 * a2 / 16.0 - 3.0 * a3 ** 4 / 256.0
-    b, c, d = p, 0.25 * p * p - r, -0.125 * q * q  # monic resolvent m³ + b m² + c m + d
-    pp = c - b * b / 3.0
-    qq = 2.0 * b ** 3 / 27.0 - b * c / 3.0 + d
-    disc = np.sqrt(complex(0.25 * qq * qq + pp ** 3 / 27.0))
-    w = -0.5 * qq + disc if abs(-0.5 * qq + disc) >= abs(-0.5 * qq - disc) else -0.5 * qq - disc
-    best = 0.0 + 0.0j
-    if w != 0.0:
-        cube = w ** (1.0 / 3.0)
-        omega = -0.5 + 0.8660254037844386j
-        for _ in range(3):
-            m = cube - pp / (3.0 * cube) - b / 3.0
-            if abs(m) > abs(best):
-                best = m
-            cube *= omega
-    if best == 0.0:
+    m = _largest_cubic_root(p, 0.25 * p * p - r, -0.125 * q * q)
+    # q/(2σ) below is 0/0 when m is 0 to rounding (a biquadratic): leave those to iteration
+    if not (np.isfinite(m) and m > 1e-8 * (1.0 + abs(p) + np.sqrt(abs(r)))):
         return False
-    sigma = np.sqrt(2.0 * best)
-    t_plus = np.sqrt(-2.0 * p - 2.0 * best - 2.0 * q / sigma)
-    t_minus = np.sqrt(-2.0 * p - 2.0 * best + 2.0 * q / sigma)
+    sigma = np.sqrt(2.0 * m)
     shift = -0.25 * a3
-    roots[0] = shift + 0.5 * (sigma + t_plus)
-    roots[1] = shift + 0.5 * (sigma - t_plus)
-    roots[2] = shift + 0.5 * (-sigma + t_minus)
-    roots[3] = shift + 0.5 * (-sigma - t_minus)
+    for half in range(2):
+        sg = 1.0 if half == 0 else -1.0
+        dd = -2.0 * p - 2.0 * m - sg * 2.0 * q / sigma
+        if dd >= 0.0:
+            sd = np.sqrt(dd)
+            roots[2 * half] = complex(shift + 0.5 * (sg * sigma + sd), 0.0)
+            roots[2 * half + 1] = complex(shift + 0.5 * (sg * sigma - sd), 0.0)
+        else:
+            sd = np.sqrt(-dd)
+            roots[2 * half] = complex(shift + 0.5 * sg * sigma, 0.5 * sd)
+            roots[2 * half + 1] = complex(shift + 0.5 * sg * sigma, -0.5 * sd)
     for k in range(4):
         if not (np.isfinite(roots[k].real) and np.isfinite(roots[k].imag)):
             return False
-        for j in range(k):
-            if abs(roots[k] - roots[j]) <= 1e-6 * (1.0 + abs(roots[k])):
-                return False
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _quartic_roots(r, roots, closed_form_start=False):
-    """Complex roots of r[0] + r[1]x + … + r[4]x⁴ by Durand–Kerner (Weierstrass) iteration,
-    started on a circle of the Fujiwara root bound, or (``closed_form_start``) at the Ferrari
-    roots where those are finite and distinct, which the iteration then only polishes (same
-    fixed point, ≈ 2 instead of ≈ 14 iterations); fills roots (4,) complex."""
+    """Complex roots of r[0] + r[1]x + … + r[4]x⁴; fills roots (4,) complex.
+
+    With ``closed_form_start`` (the compiled integrand's path) the real-arithmetic Ferrari roots
+    of :func:`_ferrari_real` are returned as they are: :func:`_block_d` only uses them to pick
+    the (near-)real roots, which it then polishes by Newton's method on the pair of conics.
+    Otherwise, and when the resolvent has no positive root, Durand–Kerner (Weierstrass)
+    iteration started on a circle of the Fujiwara root bound (the reference path).
+    """
     a3, a2, a1, a0 = r[3] / r[4], r[2] / r[4], r[1] / r[4], r[0] / r[4]
-    if not (closed_form_start and _ferrari_start(a3, a2, a1, a0, roots)):
-        bound = 2.0 * max(abs(a3), np.sqrt(abs(a2)), abs(a1) ** (1.0 / 3.0), (0.5 * abs(a0)) ** 0.25)
-        seed = 0.4 + 0.9j
-        z = seed
-        for k in range(4):
-            roots[k] = bound * z / abs(z)
-            z *= seed
+    if closed_form_start and _ferrari_real(a3, a2, a1, a0, roots):
+        return
+    bound = 2.0 * max(abs(a3), np.sqrt(abs(a2)), abs(a1) ** (1.0 / 3.0), (0.5 * abs(a0)) ** 0.25)
+    seed = 0.4 + 0.9j
+    z = seed
+    for k in range(4):
+        roots[k] = bound * z / abs(z)
+        z *= seed
     for _ in range(80):
         change = 0.0
         for k in range(4):
@@ -143,25 +167,45 @@ def _quartic_roots(r, roots, closed_form_start=False):
             break
 
 
-@numba.njit(cache=True)
-def _det4(m):
-    """Determinant of a 4×4 matrix by cofactor expansion (no LAPACK call per point)."""
-    s0 = m[0, 0] * m[1, 1] - m[1, 0] * m[0, 1]
-    s1 = m[0, 0] * m[1, 2] - m[1, 0] * m[0, 2]
-    s2 = m[0, 0] * m[1, 3] - m[1, 0] * m[0, 3]
-    s3 = m[0, 1] * m[1, 2] - m[1, 1] * m[0, 2]
-    s4 = m[0, 1] * m[1, 3] - m[1, 1] * m[0, 3]
-    s5 = m[0, 2] * m[1, 3] - m[1, 2] * m[0, 3]
-    c5 = m[2, 2] * m[3, 3] - m[3, 2] * m[2, 3]
-    c4 = m[2, 1] * m[3, 3] - m[3, 1] * m[2, 3]
-    c3 = m[2, 1] * m[3, 2] - m[3, 1] * m[2, 2]
-    c2 = m[2, 0] * m[3, 3] - m[3, 0] * m[2, 3]
-    c1 = m[2, 0] * m[3, 2] - m[3, 0] * m[2, 2]
-    c0 = m[2, 0] * m[3, 1] - m[3, 0] * m[2, 1]
+@numba.njit(cache=True, error_model="numpy")
+def _det4_flat(v):
+    """Determinant of a row-major flat 4×4 matrix by cofactor expansion (no LAPACK call per point)."""
+    s0 = v[0] * v[5] - v[4] * v[1]
+    s1 = v[0] * v[6] - v[4] * v[2]
+    s2 = v[0] * v[7] - v[4] * v[3]
+    s3 = v[1] * v[6] - v[5] * v[2]
+    s4 = v[1] * v[7] - v[5] * v[3]
+    s5 = v[2] * v[7] - v[6] * v[3]
+    c5 = v[10] * v[15] - v[14] * v[11]
+    c4 = v[9] * v[15] - v[13] * v[11]
+    c3 = v[9] * v[14] - v[13] * v[10]
+    c2 = v[8] * v[15] - v[12] * v[11]
+    c1 = v[8] * v[14] - v[12] * v[10]
+    c0 = v[8] * v[13] - v[12] * v[9]
     return s0 * c5 - s1 * c4 + s2 * c3 + s3 * c2 - s4 * c1 + s5 * c0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _polish(c1, c2, x, y):
+    """Newton's method for the intersection of the conics c1, c2 from (x, y); at most
+    :data:`_NEWTON_STEPS` steps, fewer once a step is at rounding level."""
+    for _ in range(_NEWTON_STEPS):
+        f1, f2 = _conic(c1, x, y), _conic(c2, x, y)
+        g1x = 2.0 * c1[0] * x + c1[1] * y + c1[3]
+        g1y = c1[1] * x + 2.0 * c1[2] * y + c1[4]
+        g2x = 2.0 * c2[0] * x + c2[1] * y + c2[3]
+        g2y = c2[1] * x + 2.0 * c2[2] * y + c2[4]
+        det = g1x * g2y - g1y * g2x
+        if not (np.isfinite(det) and det != 0.0):
+            break
+        dx, dy = (f1 * g2y - f2 * g1y) / det, (g1x * f2 - g2x * f1) / det
+        x, y = x - dx, y - dy
+        if abs(dx) + abs(dy) <= 1e-15 * (1.0 + abs(x) + abs(y)):
+            break
+    return x, y
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2, jac, work, roots,
              closed_form_start=False):
     """Solutions for one point; fills nu1, nu2 (4, 4), jac (4,); returns the count.
@@ -184,8 +228,9 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
     _forms(q3, q5, k13, k15, 1.0, 0.0, 0.0, e1, pz1)
     _forms(q4, q6, k24, k26, -1.0, mx, my, e2, pz2)
     c1, c2, f = work[28:34], work[34:40], work[40:43]
-    c1[:] = 0.0
-    c2[:] = 0.0
+    for i in range(6):
+        c1[i] = 0.0
+        c2[i] = 0.0
     _add_square(c1, e1, 1.0)
     _add_square(c1, pz1, -1.0)
     f[0], f[1], f[2] = 1.0, 0.0, 0.0
@@ -206,8 +251,9 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
         n2 = max(n2, abs(c2[i]))
     if n1 == 0.0 or n2 == 0.0:
         return 0
-    c1 /= n1
-    c2 /= n2
+    for i in range(6):
+        c1[i] = c1[i] / n1
+        c2[i] = c2[i] / n2
     # resultant in y: R(x) = p^2 - q s, lowest order first
     a1, a2 = c1[2], c2[2]
     p0 = a1 * c2[5] - a2 * c1[5]
@@ -254,16 +300,7 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
             res = abs(_conic(c1, x, cand)) + abs(_conic(c2, x, cand))
             if np.isfinite(res) and res < best:
                 best, ybest = res, cand
-        y = ybest
-        for _ in range(_NEWTON_STEPS):
-            f1, f2 = _conic(c1, x, y), _conic(c2, x, y)
-            g1x = 2.0 * c1[0] * x + c1[1] * y + c1[3]
-            g1y = c1[1] * x + 2.0 * c1[2] * y + c1[4]
-            g2x = 2.0 * c2[0] * x + c2[1] * y + c2[3]
-            g2y = c2[1] * x + 2.0 * c2[2] * y + c2[4]
-            det = g1x * g2y - g1y * g2x
-            if np.isfinite(det) and det != 0.0:
-                x, y = x - (f1 * g2y - f2 * g1y) / det, y - (g1x * f2 - g2x * f1) / det
+        x, y = _polish(c1, c2, x, ybest)
         resid = max(abs(_conic(c1, x, y)), abs(_conic(c2, x, y)))
         if not (np.isfinite(resid) and resid <= 1e-9):
             continue
@@ -276,8 +313,10 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
         xs[n], ys[n] = x, y
         n += 1
     out = 0
-    rows = work[56:72].reshape((4, 4))
-    rows[:] = 0.0
+    rows = work[56:72]
+    for i in range(4):
+        for j in range(4):
+            rows[4 * i + j] = 0.0
     for k in range(n):
         x, y = xs[k], ys[k]
         nu1[out, 0] = (e1[0] * x + e1[1] * y + e1[2]) * scale
@@ -294,8 +333,8 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
             continue
         ea, eb = nu1[out, 0], nu2[out, 0]
         for c in range(3):
-            rows[0, c] = 2.0 * (p3[0] * nu1[out, 1 + c] / ea - p3[1 + c])
-            rows[1, c] = 2.0 * ((p3[0] + p5[0]) * nu1[out, 1 + c] / ea - (p3[1 + c] + p5[1 + c]))
+            rows[0 + c] = 2.0 * (p3[0] * nu1[out, 1 + c] / ea - p3[1 + c])
+            rows[4 + c] = 2.0 * ((p3[0] + p5[0]) * nu1[out, 1 + c] / ea - (p3[1 + c] + p5[1 + c]))
         for row in range(2, 4):
             for c in range(3):
                 if row == 2:
@@ -303,13 +342,13 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
                 else:
                     g = 2.0 * ((p4[0] + p6[0]) * nu2[out, 1 + c] / eb - (p4[1 + c] + p6[1 + c]))
                 if c < 2:
-                    rows[row, c] = -g
+                    rows[4 * row + c] = -g
                 else:
-                    rows[row, 3] = g
-            rows[row, 2] = 0.0
-        rows[0, 3] = 0.0
-        rows[1, 3] = 0.0
-        det = _det4(rows)
+                    rows[4 * row + 3] = g
+            rows[4 * row + 2] = 0.0
+        rows[0 + 3] = 0.0
+        rows[4 + 3] = 0.0
+        det = _det4_flat(rows)
         j = 1.0 / (8.0 * np.pi**2 * sqrt_s * sqrt_s * ea * eb * abs(det))
         if not np.isfinite(j):
             continue
@@ -318,15 +357,15 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _decay(top, b, lep, nu):
-    w = lep + nu
-    s_w = _mdot(w, w)
+    w0, w1, w2, w3 = lep[0] + nu[0], lep[1] + nu[1], lep[2] + nu[2], lep[3] + nu[3]
+    s_w = w0 * w0 - w1 * w1 - w2 * w2 - w3 * w3
     bw = (s_w - M_W * M_W) ** 2 + (M_W * GAMMA_W) ** 2
     return 4.0 * _G2 * _G2 * _mdot(top, lep) * _mdot(b, nu) / bw
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def tt_point_kinematics(vis, s, met, sqrt_s):
     """vis (P, 4, 4): ℓ⁺, ℓ⁻, b₁, b₂ as (E, px, py, pz); s (P, 4): s13, s134, s25, s256;
     met (2,); returns (P, 2, 4, N_OUT): per b assignment and Block D solution, the columns of
