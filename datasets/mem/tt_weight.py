@@ -28,8 +28,8 @@ Hypothesis gg, q q̄ → tt̄ → b ℓ⁺ν b̄ ℓ⁻ν̄ at leading order (:m
   ninth integral averages the two assignments, as MoMEMta's ``Permutator`` module does. VEGAS
   adapts that axis too, giving most points to the assignment that dominates the weight (often by
   orders of magnitude); each point then solves Block D once instead of twice, which costs less
-  per event at 1 % than evaluating both assignments at every point. The weights agree with
-  precise reference weights (``benchmarks/mem_vegas_bias.py``).
+  per event at 1 % than evaluating both assignments at every point. Agreement with precise
+  reference weights: ``benchmarks/mem_vegas_bias.py``.
 * Initial state: the sum of the six final-state momenta, boosted to zero transverse momentum
   (MoMEMta ``BuildInitialState`` with the transverse boost), gives x₁,₂ = (E' ± P_z)/√s;
   τ₁,₂ of :mod:`.tt_matrix_element` use the invariants q₁·p_t, q₁·p_t̄ of the boosted partons.
@@ -238,7 +238,7 @@ def tt_weights(
             one to rounding; used for ``interpolation="logcubic"``, the numpy integrand otherwise)
             or ``"numpy"`` (the reference :func:`_event_integrand`).
         weighting: how VEGAS iterations are combined (:data:`.vegas_driver.WEIGHTINGS`; the
-            default ``"points"`` is the unbiased one).
+            default ``"points"`` is the less biased one).
 
     Returns:
         :class:`~.vegas_driver.MEMWeights` (weight, error, n_eval, chi2_dof, converged).
