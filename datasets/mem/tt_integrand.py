@@ -14,8 +14,9 @@ with the b-jet assignment perm(u₉) = [u₉ ≥ ½] (so that ∫du₉ averages 
 window Jacobian and dP/dE (:mod:`.transfer`), Block D and the decay factors
 (:mod:`.tt_kernel`), the log-bicubic parton densities of the 11 flavours at (x₁, μ) and (x₂, μ)
 (:mod:`.pdf_kernel`), one-loop α_s(μ) and the production |M|² (:mod:`.tt_matrix_element`).
-Each formula is written in the same operation order as the numpy reference, which the tests
-hold it to (relative 1e-9 on random points of real events).
+Each formula follows the numpy reference, except that Block D's quartic is solved by Ferrari
+in real arithmetic (the reference iterates) and the PDF sums run in another order; the tests hold
+the two to relative 1e-9 on random points of real events.
 
 Example:
     >>> import numpy as np
