@@ -66,9 +66,9 @@ def _bw(u, mass, width):
     atan = np.arctan(mass / width)
     span = 0.5 * np.pi + atan
     y = -atan + span * u
-    cos_y = np.cos(y)
-    s = mass * width * np.tan(y) + mass * mass
-    jac = span * mass * width / (cos_y * cos_y)
+    t = np.tan(y)
+    s = mass * width * t + mass * mass
+    jac = span * mass * width * (1.0 + t * t)  # 1/cos²y, without a second transcendental call
     if u == 0.0:
         s = 0.0
     return s, jac
