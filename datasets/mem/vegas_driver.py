@@ -22,9 +22,10 @@ singularities, like the tt̄ Block D Jacobian near its branch points, an iterati
 spike has both a low estimate and a low variance, so inverse-variance weights favour low
 estimates. Measured on 30 tt̄ events against reference weights at 0.2 %
 (``python benchmarks/mem_vegas_bias.py``, ``benchmarks/results/mem_vegas_bias.json``): at a 1 %
-target, inverse-variance weighting is low by 1.6 % on average (mean pull −2.1 ± 0.4), this
-weighting by 0.6 % (−0.7 ± 0.3); at 5 %, by 3.3 % and 0.8 %. The residual −0.6 % comes from
-stopping once the error estimate is small (an estimate that missed a spike also looks precise).
+target, inverse-variance weighting is low by 1.4 % on average (mean pull −1.8 ± 0.3), this
+weighting by 0.4 % (−0.5 ± 0.2); at 5 %, by 4.7 % and 1.2 % (about ±0.5 % from run to run). The
+remaining bias comes from stopping once the error estimate is small (an estimate that missed a
+spike also looks precise).
 The price is a larger, honest error: more events need a further pass. χ² uses each pass's mean iteration variance, so that an
 iteration which missed a spike does not fail the event on its own small error.
 
