@@ -95,8 +95,8 @@ def main() -> int:
     ap.add_argument("--tt", required=True, help="fileset JSON of tt̄ events (DY and tt̄ hypotheses)")
     ap.add_argument("--hza", required=True, help="fileset JSON of H -> ZA events at (261.40, 150.50)")
     ap.add_argument("--bundle-dir", default=None, help="directory with mem_dy/mem_tt/mem_hza.onnx (default shipped)")
-    ap.add_argument("--events", nargs=3, type=int, default=[40, 10, 20], metavar=("DY", "TT", "HZA"),
-                    help="teacher events per hypothesis (default 40 10 20)")
+    ap.add_argument("--events", nargs=3, type=int, default=[40, 30, 20], metavar=("DY", "TT", "HZA"),
+                    help="teacher events per hypothesis (default 40 30 20)")
     ap.add_argument("--batch", type=int, default=10_000)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)

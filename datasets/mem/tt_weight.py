@@ -138,7 +138,9 @@ def _matrix_element_sum(vis: np.ndarray, s: np.ndarray, perm: np.ndarray, met: n
     r"""Σ over the Block D solutions of J_D · flux · Σ f f |M|² for each point's b assignment
     ``perm`` (P,) (0: b₁ with ℓ⁺, 1: the swap), shape (P,).
 
-    The kinematics per solution come from the compiled :func:`.tt_kernel.tt_point_kinematics`;
+    The kinematics per solution come from the compiled :func:`.tt_kernel.tt_point_kinematics`,
+    which solves both assignments (this reference keeps the chosen one; the default compiled
+    path solves only that one);
     parton densities and the production |M|² are evaluated here on the flat list of solutions.
     """
     kin = tt_point_kinematics(np.ascontiguousarray(vis), np.ascontiguousarray(s), np.ascontiguousarray(met),

@@ -228,7 +228,9 @@ def _points_wanted(iterations: list[tuple[float, float, float, int]], nitn: int,
     r"""Points per iteration of the next pass. With v the last pass's variance per point,
     N = Σnᵢ and A = Σnᵢ²σᵢ², M more points give the error² (A + Mv)/(N + M)²; the smallest M
     with that ≤ (rel_accuracy·mean)² solves T²M² + (2T²N − v)M + T²N² − A ≥ 0, and gets 25 %
-    margin. Already precise enough (χ²/dof too large): a pass twice as large."""
+    margin. Already precise enough (χ²/dof too large): a pass twice as large. The sizing assumes
+    the point-count combination also when ``weighting="inverse_variance"`` (kept only for the
+    bias comparison), where it is a heuristic."""
     target2 = (rel_accuracy * abs(mean)) ** 2
     scale = max(abs(mean), 1e-300)
     last = iterations[-nitn:]
