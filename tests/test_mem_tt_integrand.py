@@ -1,6 +1,7 @@
 """The compiled tt̄ integrand (``tt_integrand``, ``pdf_kernel``) against the numpy reference.
 
-The compiled loop must compute the same function as ``tt_weight._event_integrand``: relative
+With Block D as its only phase-space channel, the compiled loop must compute the same function
+as ``tt_weight._event_integrand``: relative
 1e-9 (on every value above 1e-12 of the batch maximum) on random points of parton-level tt̄ events (with detector-like energy smearing, so that
 both well-reconstructed and poorly matching configurations are covered), zero exactly where
 the reference is zero; and the VEGAS weights of both backends agree to rounding.
@@ -21,6 +22,10 @@ from hepsurrogates.datasets.mem.tt_integrand import PDF_IDS, compiled_event_inte
 from hepsurrogates.exceptions import InvalidArgumentError
 from test_mem_blocks import _ttbar_events
 from test_mem_tt_weight import _reco
+
+#: the compiled integrand with Block D alone is the numpy reference point by point (with the default
+#: phase-space channels it is another integrand with the same integral: test_mem_tt_channels)
+BLOCK_D_ONLY = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def test_docstring_examples_run():
@@ -65,7 +70,7 @@ def test_compiled_integrand_equals_the_numpy_reference(smeared_events):
         u[:6] = [[0.0] * 9, [1.0] * 9, [0.5] * 9, [1.0, 0.0] * 4 + [0.0], [0.0, 1.0] * 4 + [1.0],
                  [0.5] * 8 + [0.4999999]]  # domain edges and both b assignments
         ref = tw._event_integrand(event, 0.1, 0.3, 3.0, grid, "logcubic", 13000.0)(u)
-        new = compiled_event_integrand(event, 0.1, 0.3, 3.0, grid, 13000.0, tables)(u)
+        new = compiled_event_integrand(event, 0.1, 0.3, 3.0, grid, 13000.0, tables, BLOCK_D_ONLY)(u)
         np.testing.assert_array_equal(new == 0.0, ref == 0.0)
         # relative 1e-9 wherever the value matters: points 12 orders of magnitude below the
         # batch's largest (a few per 10⁴ near coalescing Block D roots, where the two root
@@ -79,7 +84,7 @@ def test_compiled_integrand_equals_the_numpy_reference(smeared_events):
 def test_both_backends_give_the_same_weights():
     lm, lp, bj, met = _reco(_ttbar_events(4, seed=21), np.arange(2))
     kw = dict(rel_accuracy=0.05, seed=4, neval=1000, n_adapt=2)
-    a = tw.tt_weights(lm, lp, bj, met, backend="numba", **kw)
+    a = tw.tt_weights(lm, lp, bj, met, backend="numba", channel_weights=BLOCK_D_ONLY, **kw)
     b = tw.tt_weights(lm, lp, bj, met, backend="numpy", **kw)
     # same random numbers, integrands equal to ~1e-13: equal up to VEGAS' integer point allocation
     # per hypercube, which a last-digit difference may shift (then the two are independent draws)
@@ -120,7 +125,7 @@ def test_forbidden_block_d_solutions_contribute_zero():
     assert np.any(valid & ((kin[..., 2] <= 0.0) | (kin[..., 3] <= 0.0) | (kin[..., 2] > 1.0) | (kin[..., 3] > 1.0)))
     grid = load_grid()
     ref = tw._event_integrand(event, 0.1, 0.3, 3.0, grid, "logcubic", 13000.0)(u)
-    new = compiled_event_integrand(event, 0.1, 0.3, 3.0, grid, 13000.0)(u)
+    new = compiled_event_integrand(event, 0.1, 0.3, 3.0, grid, 13000.0, alpha=BLOCK_D_ONLY)(u)
     assert np.all(np.isfinite(ref)) and ref[0] > 0.0  # the allowed solutions still count
     # the point also lies on a double fold of Block D (the resultant has two double roots: two
     # pairs of solutions merging), where which member of a merging pair is polished depends on

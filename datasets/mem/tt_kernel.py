@@ -24,7 +24,7 @@ import numpy as np
 
 from .constants import G_FERMI, GAMMA_TOP, GAMMA_W, M_TOP, M_W
 
-__all__ = ["tt_point_kinematics", "N_OUT", "WORK_SIZE"]
+__all__ = ["tt_point_kinematics", "block_d_det", "N_OUT", "WORK_SIZE"]
 
 #: Per (point, permutation, solution): valid, jac, x1, x2, mu, tau1, rho, decay.
 N_OUT = 8
@@ -167,7 +167,26 @@ def _quartic_roots(r, roots, closed_form_start=False):
             break
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def block_d_det(p3, p4, p5, p6, nu1, nu2, rows):
+    """det ∂(s₁₃, s₁₃₄, s₂₅, s₂₅₆)/∂(ν₁x, ν₁y, ν₁z, ν₂z) with ν₂T = MET − ν₁T, the matrix whose
+    inverse determinant is Block D's Jacobian (up to 1/(8π²sE₁E₂)); ``rows`` is 16 floats of
+    scratch. The gradient of (ν + p)² in ν⃗ for a massless ν is 2(E_p ν⃗/E_ν − p⃗)."""
+    ea, eb = nu1[0], nu2[0]
+    for c in range(3):
+        rows[0 + c] = 2.0 * (p3[0] * nu1[1 + c] / ea - p3[1 + c])
+        rows[4 + c] = 2.0 * ((p3[0] + p5[0]) * nu1[1 + c] / ea - (p3[1 + c] + p5[1 + c]))
+        g25 = 2.0 * (p4[0] * nu2[1 + c] / eb - p4[1 + c])
+        g256 = 2.0 * ((p4[0] + p6[0]) * nu2[1 + c] / eb - (p4[1 + c] + p6[1 + c]))
+        if c < 2:
+            rows[8 + c], rows[12 + c] = -g25, -g256
+        else:
+            rows[11], rows[15] = g25, g256
+    rows[3], rows[7], rows[10], rows[14] = 0.0, 0.0, 0.0, 0.0
+    return _det4_flat(rows)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _det4_flat(v):
     """Determinant of a row-major flat 4×4 matrix by cofactor expansion (no LAPACK call per point)."""
     s0 = v[0] * v[5] - v[4] * v[1]
@@ -314,9 +333,6 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
         n += 1
     out = 0
     rows = work[56:72]
-    for i in range(4):
-        for j in range(4):
-            rows[4 * i + j] = 0.0
     for k in range(n):
         x, y = xs[k], ys[k]
         nu1[out, 0] = (e1[0] * x + e1[1] * y + e1[2]) * scale
@@ -332,23 +348,7 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
         if abs(tz + te) > sqrt_s or abs(tz - te) > sqrt_s:
             continue
         ea, eb = nu1[out, 0], nu2[out, 0]
-        for c in range(3):
-            rows[0 + c] = 2.0 * (p3[0] * nu1[out, 1 + c] / ea - p3[1 + c])
-            rows[4 + c] = 2.0 * ((p3[0] + p5[0]) * nu1[out, 1 + c] / ea - (p3[1 + c] + p5[1 + c]))
-        for row in range(2, 4):
-            for c in range(3):
-                if row == 2:
-                    g = 2.0 * (p4[0] * nu2[out, 1 + c] / eb - p4[1 + c])
-                else:
-                    g = 2.0 * ((p4[0] + p6[0]) * nu2[out, 1 + c] / eb - (p4[1 + c] + p6[1 + c]))
-                if c < 2:
-                    rows[4 * row + c] = -g
-                else:
-                    rows[4 * row + 3] = g
-            rows[4 * row + 2] = 0.0
-        rows[0 + 3] = 0.0
-        rows[4 + 3] = 0.0
-        det = _det4_flat(rows)
+        det = block_d_det(p3, p4, p5, p6, nu1[out], nu2[out], rows)
         j = 1.0 / (8.0 * np.pi**2 * sqrt_s * sqrt_s * ea * eb * abs(det))
         if not np.isfinite(j):
             continue
