@@ -1,16 +1,17 @@
 """Bias of the tt̄ MEM teacher against precise reference weights, for both ways of combining VEGAS
 iterations (:mod:`hepsurrogates.datasets.mem.vegas_driver`).
 
-Run (single-threaded, about 10 minutes for 30 events on one core):
+Run (single-threaded, about 5 minutes for 30 events on one core):
 
     python benchmarks/mem_vegas_bias.py --fileset /work/data/fileset_ttdy_val.json \\
         --events 30 --out benchmarks/results/mem_vegas_bias.json
 
 On the first ``--events`` ℓℓbb events of the fileset: reference tt̄ weights at
 ``--reference-accuracy`` (default 0.2 %, point-weighted combination, 20 M evaluations at most,
-seed 99); then the teacher at each ``--accuracy`` (default 1 % and 5 %, seed 7) with the
-point-weighted combination (the default) and with inverse-variance weighting (VEGAS' and Cuba's
-own average). For each: converged events, the mean and median of w/w_ref − 1 and the mean and
+seed 99, default phase-space channels); then the teacher at each ``--accuracy`` (default 1 % and
+5 %, seed 7) with the point-weighted combination (the default) and with inverse-variance weighting
+(VEGAS' and Cuba's own average), and with Block D as its only phase-space channel (the teacher
+before :mod:`hepsurrogates.datasets.mem.tt_channels`). For each: converged events, the mean and median of w/w_ref − 1 and the mean and
 standard deviation of the pull (w − w_ref)/√(σ² + σ_ref²) over the events where both converged,
 and the mean evaluations per event. An unbiased teacher with honest errors has mean pull ≈ 0 and
 pull standard deviation ≈ 1.
@@ -29,9 +30,14 @@ import json  # noqa: E402
 import numpy as np  # noqa: E402
 
 from hepsurrogates.datasets.mem import tt_weights  # noqa: E402
+from hepsurrogates.datasets.mem.tt_channels import CHANNEL_WEIGHTS  # noqa: E402
 from hepsurrogates.llbb import llbb_numpy  # noqa: E402
 from hepsurrogates.provenance import provenance_record  # noqa: E402
 from hepsurrogates.training.mem_validation import llbb_events  # noqa: E402
+
+
+#: Block D as the only phase-space channel (the teacher before the multi-channel integrand)
+BLOCK_D_ONLY = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _summary(res, ref) -> dict:
@@ -67,11 +73,13 @@ def main() -> int:
                                "mean_evaluations": float(np.mean(ref.n_eval))},
                  "teacher": {}}
     for acc in args.accuracy:
-        for weighting in ("points", "inverse_variance"):
-            res = tt_weights(*objs, rel_accuracy=acc, seed=7, weighting=weighting)
-            out["teacher"][f"{acc:g}/{weighting}"] = {"rel_accuracy": acc, "weighting": weighting,
-                                                      **_summary(res, ref)}
-            print(acc, weighting, out["teacher"][f"{acc:g}/{weighting}"], flush=True)
+        for weighting, channels in (("points", "default"), ("inverse_variance", "default"), ("points", "block_d")):
+            alpha = CHANNEL_WEIGHTS if channels == "default" else BLOCK_D_ONLY
+            res = tt_weights(*objs, rel_accuracy=acc, seed=7, weighting=weighting, channel_weights=alpha)
+            key = f"{acc:g}/{weighting}" + ("" if channels == "default" else "/block_d")
+            out["teacher"][key] = {"rel_accuracy": acc, "weighting": weighting, "channels": channels,
+                                   "channel_weights": list(alpha), **_summary(res, ref)}
+            print(key, out["teacher"][key], flush=True)
     out["provenance"] = provenance_record()
     with open(args.out, "w") as fh:
         json.dump(out, fh, indent=2)
