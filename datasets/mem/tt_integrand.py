@@ -48,7 +48,7 @@ import numba
 import numpy as np
 
 
-from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W, M_Z
+from .constants import GAMMA_TOP, M_TOP, M_Z
 from .pdf import LHAGrid
 from .pdf_kernel import LogCubicTables, pack_logcubic, xf_logcubic_pair
 from .transfer import integration_range

@@ -38,8 +38,9 @@ Hypothesis gg, q q̄ → tt̄ → b ℓ⁺ν b̄ ℓ⁻ν̄ at leading order (:m
   width α_c picks channel c (:data:`.tt_channels.CHANNEL_WEIGHTS`, ``channel_weights``). The
   integral is the same for any weights; ``channel_weights=(1, 0, 0, 0, 0, 0)`` is Block D alone,
   equal point by point to the numpy reference. Measured on 30 tt̄ events at 1 % with up to 1.6M
-  evaluations: 29 of 30 converge at 0.29 s/event against 24 of 30 at 0.45 s/event for Block D
-  alone (``benchmarks/results/mem_budget_1600k.json``).
+  evaluations, in one run: 26 of 30 converge at 0.25 s/event against 22 of 30 at 0.39 s/event for
+  Block D alone (``benchmarks/results/mem_budget_1600k.json``), and the weights agree with 0.2 %
+  references without bias (``benchmarks/results/mem_vegas_bias.json``).
 * Initial state: the sum of the six final-state momenta, boosted to zero transverse momentum
   (MoMEMta ``BuildInitialState`` with the transverse boost), gives x₁,₂ = (E' ± P_z)/√s;
   τ₁,₂ of :mod:`.tt_matrix_element` use the invariants q₁·p_t, q₁·p_t̄ of the boosted partons.
@@ -254,9 +255,8 @@ def tt_weights(
         weighting: how VEGAS iterations are combined (:data:`.vegas_driver.WEIGHTINGS`; the
             default ``"points"`` is the less biased one).
         channel_weights: α of the phase-space channels :data:`.tt_channels.CHANNELS` (the
-            compiled backend; six non-negative numbers summing to 1 with α₀ > 0 or any other
-            channel on; the numpy backend integrates with Block D alone). The weight does not
-            depend on them, its cost does.
+            compiled backend; six non-negative numbers summing to 1; the numpy backend integrates
+            with Block D alone). The weight does not depend on them, its cost and error do.
 
     Returns:
         :class:`~.vegas_driver.MEMWeights` (weight, error, n_eval, chi2_dof, converged).
