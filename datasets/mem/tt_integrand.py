@@ -18,7 +18,8 @@ folds, densities p_c in d³ν₁dν₂z). The balance heuristic needs the actual
 channels in its denominator; VEGAS adapts u₉ to the coarse b-assignment structure but cannot
 resize the channels' shares at 1/4096 of the axis. (Letting it do so, with channels on plain
 sub-intervals of u₉, converged more events at 1 % but with errors 1.4× too small: pull width 1.42
-against 0.8–1.2 with this choice, on 30 tt̄ events against 0.25 % references.) The Gaussian
+against 0.8–1.2 with this choice, on 30 tt̄ events against 0.25 % references; a scratch
+measurement, not in the repository.) The Gaussian
 transfer functions with their window Jacobian and dP/dE (:mod:`.transfer`), the decay factors
 (:mod:`.tt_kernel`), the log-bicubic parton densities of the 11 flavours at (x₁, μ) and (x₂, μ)
 (:mod:`.pdf_kernel`), one-loop α_s(μ) and the production |M|² (:mod:`.tt_matrix_element`).
