@@ -85,6 +85,6 @@ python benchmarks/bench_mem.py --tt "$W/fileset_ttdy_val.json" --hza "$W/fileset
   --bundle-dir "$W/bundles" --events 40 30 20 --out benchmarks/results/mem.json
 python benchmarks/bench_mem.py --tt "$W/fileset_ttdy_val.json" --hza "$W/fileset_hza_pseudo.json" \
   --bundle-dir "$W/bundles" --events 40 30 20 --max-neval 1600000 --out benchmarks/results/mem_budget_1600k.json
-# bias of the tt̄ teacher against 0.2 % reference weights, both iteration combinations
+# bias of the tt̄ teacher against 0.2 % reference weights: both iteration combinations, and Block D alone
 python benchmarks/mem_vegas_bias.py --fileset "$W/fileset_ttdy_val.json" --events 30 \
   --out benchmarks/results/mem_vegas_bias.json
