@@ -45,7 +45,7 @@ import numpy as np
 from hepsurrogates.exceptions import InvalidArgumentError
 
 from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W
-from .tt_kernel import _block_d, block_d_det
+from .tt_kernel import _block_d, _mdot, block_d_det
 
 __all__ = ["CHANNELS", "CHANNEL_WEIGHTS", "NU_T_WIDTH", "bw_density", "bw_map", "cone_frame", "ellipse_point",
            "ellipse_density", "second_pz", "ellipse_channel", "transverse_channel", "channel_solutions",
@@ -90,11 +90,6 @@ def bw_density(s, mass, width, span):
 #: atan(m/Γ) and span = π/2 + atan(m/Γ), the range of the Breit–Wigner map's angle, per resonance
 ATAN_W, ATAN_TOP = float(np.arctan(M_W / GAMMA_W)), float(np.arctan(M_TOP / GAMMA_TOP))
 SPAN_W, SPAN_TOP = 0.5 * np.pi + ATAN_W, 0.5 * np.pi + ATAN_TOP
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")
-def _mdot(a, b):
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -220,9 +215,11 @@ def mixture_density(p3, p4, p5, p6, p35, p46, metx, mety, nu1, nu2, s, alpha, de
     q134 = bw_density(s[1], M_TOP, GAMMA_TOP, SPAN_TOP)
     q25 = bw_density(s[2], M_W, GAMMA_W, SPAN_W)
     q256 = bw_density(s[3], M_TOP, GAMMA_TOP, SPAN_TOP)
-    if not det_abs > 0.0:
-        det_abs = abs(block_d_det(p3, p4, p5, p6, nu1, nu2, work[5:21]))
-    total = alpha[0] * q13 * q134 * q25 * q256 * det_abs
+    total = 0.0
+    if alpha[0] > 0.0:
+        if not det_abs > 0.0:
+            det_abs = abs(block_d_det(p3, p4, p5, p6, nu1, nu2, work[5:21]))
+        total = alpha[0] * q13 * q134 * q25 * q256 * det_abs
     frame = work[0:5]
     if (alpha[1] > 0.0 or alpha[3] > 0.0) and cone_frame(p3, p5, s[0], s[1], frame):
         e1 = q13 * q134 * ellipse_density(p3, p5, frame, nu1) / _TWO_PI
