@@ -16,7 +16,6 @@ import pytest
 
 from hepsurrogates.datasets.mem import tt_channels as tc
 from hepsurrogates.datasets.mem import tt_weight as tw
-from hepsurrogates.datasets.mem.tt_kernel import WORK_SIZE
 from hepsurrogates.exceptions import InvalidArgumentError
 from test_mem_blocks import _minv2, _ttbar_events
 from test_mem_tt_weight import _reco
@@ -40,15 +39,15 @@ def _event(ev, i):
 def test_ellipse_points_satisfy_the_constraints_and_contain_the_true_neutrino(events):
     p3, p4, p5, p6, nu1, nu2, met = _event(events, 0)
     s13, s134 = _minv2(nu1, p3), _minv2(nu1, p3, p5)
-    frame = np.empty(5)
-    assert tc.cone_frame(p3, p5, s13, s134, frame)
+    found, frame = tc.cone_frame(p3, p5, s13, s134)
+    assert found
     nu = np.empty(4)
     for t in np.linspace(0.0, 2.0 * np.pi, 13):
         assert tc.ellipse_point(p3, frame, t, nu)
         assert abs(nu[0] - np.linalg.norm(nu[1:])) < 1e-9 * nu[0]  # massless
         np.testing.assert_allclose([_minv2(nu, p3), _minv2(nu, p3, p5)], [s13, s134], rtol=1e-9)
     # the true ν₁ lies on the cone: its azimuth reproduces it
-    k = frame[:3]
+    k = np.array(frame[:3])
     n_true = nu1[1:] / nu1[0]
     assert abs(n_true @ k - frame[3]) < 1e-9
     ts = np.linspace(0.0, 2.0 * np.pi, 20001)
@@ -58,7 +57,7 @@ def test_ellipse_points_satisfy_the_constraints_and_contain_the_true_neutrino(ev
         dist.append(np.linalg.norm(nu[1:] - nu1[1:]))
     assert min(dist) < 1e-3 * nu1[0]
     # no cone where the masses are impossible: s134 below (m(ℓb) + ...)², here s134 < s13
-    assert not tc.cone_frame(p3, p5, s13, 0.5 * s13, frame)
+    assert not tc.cone_frame(p3, p5, s13, 0.5 * s13)[0]
 
 
 def test_ellipse_density_is_the_jacobian_determinant(events):
@@ -66,13 +65,13 @@ def test_ellipse_density_is_the_jacobian_determinant(events):
     for i in range(3):
         p3, _, p5, _, nu1, _, _ = _event(events, i)
         s = np.array([_minv2(nu1, p3), _minv2(nu1, p3, p5)])
-        frame = np.empty(5)
-        tc.cone_frame(p3, p5, s[0], s[1], frame)
+        found, frame = tc.cone_frame(p3, p5, s[0], s[1])
+        assert found
         nu = np.empty(4)
 
         def point(sw, st, t):
-            f = np.empty(5)
-            assert tc.cone_frame(p3, p5, sw, st, f)
+            ok, f = tc.cone_frame(p3, p5, sw, st)
+            assert ok
             out = np.empty(4)
             assert tc.ellipse_point(p3, f, t, out)
             return out[1:].copy()
@@ -99,10 +98,11 @@ def test_second_pz_roots_and_transverse_channel_balance(events):
     assert n == 2
     assert min(abs(z[:n] - nu2[3])) < 1e-7 * nu2[0]  # the true p_z is one root
     p35, p46 = p3 + p5, p4 + p6
-    nu_a, nu_b, work = np.empty((4, 4)), np.empty((4, 4)), np.empty(8)
+    sol = np.empty((4, tc.SOLUTION_COLUMNS))
     s134, s256 = _minv2(nu1, p3, p5), _minv2(nu2, p4, p6)
     for ux, uy in ((0.3, 0.7), (0.5, 0.5), (0.9, 0.2)):
-        n = tc.transverse_channel(p35, p46, met[0], met[1], s134, s256, ux, uy, nu_a, nu_b, work)
+        n = tc.transverse_channel(p35, p46, met[0], met[1], s134, s256, ux, uy, sol)
+        nu_a, nu_b = sol[:, 0:4], sol[:, 4:8]
         for k in range(n):
             np.testing.assert_allclose(nu_a[k, 1:3] + nu_b[k, 1:3], met, rtol=1e-12, atol=1e-9)
             np.testing.assert_allclose([_minv2(nu_a[k], p35), _minv2(nu_b[k], p46)], [s134, s256], rtol=1e-9)
@@ -110,11 +110,11 @@ def test_second_pz_roots_and_transverse_channel_balance(events):
 
 def _solutions(channel, u, p3, p4, p5, p6, met):
     """(n, 4) arrays (ν₁x, ν₁y, ν₁z, ν₂z) of the channel's solutions at u (4,), and their ν₁, ν₂, s."""
-    nu1, nu2, jac = np.empty((4, 4)), np.empty((4, 4)), np.empty(4)
-    smass, work, cwork = np.empty((4, 4)), np.empty(WORK_SIZE), np.empty(24)
+    sol = np.empty((4, tc.SOLUTION_COLUMNS))
     roots = np.empty(4, dtype=np.complex128)
     n = tc.channel_solutions(channel, u[0], u[1], u[2], u[3], p3, p4, p5, p6, p3 + p5, p4 + p6, met[0], met[1],
-                             SQRT_S, nu1, nu2, jac, smass, work, roots, cwork)
+                             SQRT_S, sol, roots)
+    nu1, nu2, smass = sol[:, 0:4], sol[:, 4:8], sol[:, 8:12]
     x = np.column_stack([nu1[:n, 1], nu1[:n, 2], nu1[:n, 3], nu2[:n, 3]])
     return x, nu1[:n].copy(), nu2[:n].copy(), smass[:n].copy()
 
@@ -151,7 +151,7 @@ def test_channel_density_is_the_inverse_jacobian_of_its_map(events, channel):
                     continue  # a branch that ends within h (a fold): not a point for differences
                 numeric = 1.0 / abs(np.linalg.det(np.column_stack(cols)))
                 dens = tc.mixture_density(p3, p4, p5, p6, p3 + p5, p4 + p6, met[0], met[1], nu1[k], nu2[k], s[k],
-                                          alpha, 0.0, np.empty(24))
+                                          alpha, 0.0)
                 assert dens == pytest.approx(numeric, rel=1e-4), (tc.CHANNELS[channel], i, u, k)
                 checked += 1
     assert checked >= 20
@@ -182,9 +182,17 @@ def test_each_channel_mixed_with_block_d_gives_the_block_d_weights(smeared, bloc
     """Block D and one other channel, half and half, integrate to the Block D weights (the
     integral-level check; the densities themselves are checked point by point in
     test_channel_density_is_the_inverse_jacobian_of_its_map). Each channel alone is too
-    heavy-tailed on some events to reach 2 % in a test's budget."""
+    heavy-tailed on some events to reach 2 % in a test's budget. The transverse channel leaves
+    both W masses free, and where Block D's density vanishes (its folds) only the ellipse
+    channels map the W peaks: with Block D alone beside it, the event with low b-jets missed 2 %
+    on 3 of 4 seeds, so it is checked at 0.4 (8× its default share) beside all the others
+    (12 of 12 seeds converged)."""
     alpha = np.zeros(len(tc.CHANNELS))
-    alpha[0] = alpha[channel] = 0.5
+    if tc.CHANNELS[channel] == "transverse":
+        alpha[:] = 0.12
+        alpha[channel] = 0.4
+    else:
+        alpha[0] = alpha[channel] = 0.5
     res = tw.tt_weights(*smeared, channel_weights=tuple(alpha), **VEGAS)
     assert np.all(res.converged)
     pull = (res.weight - block_d_weights.weight) / np.hypot(res.error, block_d_weights.error)
@@ -194,12 +202,11 @@ def test_each_channel_mixed_with_block_d_gives_the_block_d_weights(smeared, bloc
 def test_mixture_density_reduces_to_the_selected_channels(events):
     p3, p4, p5, p6, nu1, nu2, met = _event(events, 3)
     s = np.array([_minv2(nu1, p3), _minv2(nu1, p3, p5), _minv2(nu2, p4), _minv2(nu2, p4, p6)])
-    work = np.empty(24)
     one_hot = [tc.mixture_density(p3, p4, p5, p6, p3 + p5, p4 + p6, met[0], met[1], nu1, nu2, s,
-                                  np.eye(len(tc.CHANNELS))[c], 0.0, work) for c in range(len(tc.CHANNELS))]
+                                  np.eye(len(tc.CHANNELS))[c], 0.0) for c in range(len(tc.CHANNELS))]
     assert all(p > 0.0 for p in one_hot)
     alpha = np.array(tc.CHANNEL_WEIGHTS)
-    mixed = tc.mixture_density(p3, p4, p5, p6, p3 + p5, p4 + p6, met[0], met[1], nu1, nu2, s, alpha, 0.0, work)
+    mixed = tc.mixture_density(p3, p4, p5, p6, p3 + p5, p4 + p6, met[0], met[1], nu1, nu2, s, alpha, 0.0)
     assert mixed == pytest.approx(float(np.dot(alpha, one_hot)), rel=1e-12)
 
 

@@ -144,12 +144,16 @@ def _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, cq0, cq1, cq2, cq3, values
     r1 = q0 + iq
     r2 = q0 + iq + 1
     r3 = q0 + min(iq + 2, nq - 1)
-    v0, v1, d0, d1 = values[ix], values[ix + 1], dlogx[ix], dlogx[ix + 1]
+    i1 = ix + 1  # indexed in full, not through row views: a view costs two atomic reference counts
     for f in range(out.size):
-        acc = cq0 * (g00 * v0[r0, f] + g10h * d0[r0, f] + g01 * v1[r0, f] + g11h * d1[r0, f])
-        acc += cq1 * (g00 * v0[r1, f] + g10h * d0[r1, f] + g01 * v1[r1, f] + g11h * d1[r1, f])
-        acc += cq2 * (g00 * v0[r2, f] + g10h * d0[r2, f] + g01 * v1[r2, f] + g11h * d1[r2, f])
-        acc += cq3 * (g00 * v0[r3, f] + g10h * d0[r3, f] + g01 * v1[r3, f] + g11h * d1[r3, f])
+        acc = cq0 * (g00 * values[ix, r0, f] + g10h * dlogx[ix, r0, f] + g01 * values[i1, r0, f]
+                     + g11h * dlogx[i1, r0, f])
+        acc += cq1 * (g00 * values[ix, r1, f] + g10h * dlogx[ix, r1, f] + g01 * values[i1, r1, f]
+                      + g11h * dlogx[i1, r1, f])
+        acc += cq2 * (g00 * values[ix, r2, f] + g10h * dlogx[ix, r2, f] + g01 * values[i1, r2, f]
+                      + g11h * dlogx[i1, r2, f])
+        acc += cq3 * (g00 * values[ix, r3, f] + g10h * dlogx[ix, r3, f] + g01 * values[i1, r3, f]
+                      + g11h * dlogx[i1, r3, f])
         out[f] = acc if acc > 0.0 else 0.0
 
 

@@ -47,7 +47,7 @@ from hepsurrogates.exceptions import InvalidArgumentError
 from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W
 from .tt_kernel import _block_d, _mdot, block_d_det
 
-__all__ = ["CHANNELS", "CHANNEL_WEIGHTS", "NU_T_WIDTH", "bw_density", "bw_map", "cone_frame", "ellipse_point",
+__all__ = ["CHANNELS", "SOLUTION_COLUMNS", "CHANNEL_WEIGHTS", "NU_T_WIDTH", "bw_density", "bw_map", "cone_frame", "ellipse_point",
            "ellipse_density", "second_pz", "ellipse_channel", "transverse_channel", "channel_solutions",
            "mixture_density", "validate_channel_weights"]
 
@@ -58,6 +58,10 @@ CHANNELS = ("block_d", "ellipse_1_s25", "ellipse_2_s13", "ellipse_1_s256", "elli
 #: few settings by evaluations and converged events at 1 % on 70 tt̄ events; the weights do not
 #: depend on them
 CHANNEL_WEIGHTS = (0.45, 0.125, 0.125, 0.125, 0.125, 0.05)
+#: columns of a row of the solution array of :func:`channel_solutions`: ν₁ (E, p⃗) in 0–3, ν₂ in
+#: 4–7, (s₁₃, s₁₃₄, s₂₅, s₂₅₆) in 8–11, Block D's Jacobian in 12 (one array rather than four: numba
+#: reference-counts each array an inlined function receives, with atomic instructions)
+SOLUTION_COLUMNS = 13
 #: width (GeV) of the Cauchy maps of ν₁T about MET/2 in the transverse channel
 NU_T_WIDTH = 40.0
 
@@ -93,29 +97,28 @@ SPAN_W, SPAN_TOP = 0.5 * np.pi + ATAN_W, 0.5 * np.pi + ATAN_TOP
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def cone_frame(pl, pb, s_w, s_t, frame):
-    """Cone of the massless ν with (ν + pl)² = s_w and (ν + pl + pb)² = s_t: fills ``frame``
-    (≥ 5) with k̂ (3), cos ψ and a₁; returns False where no such ν exists."""
+def cone_frame(pl, pb, s_w, s_t):
+    """Cone of the massless ν with (ν + pl)² = s_w and (ν + pl + pb)² = s_t: (ok, frame), the frame
+    a tuple (k̂ₓ, k̂ᵧ, k̂_z, cos ψ, a₁); ok is False where no such ν exists."""
     a1 = 0.5 * (s_w - _mdot(pl, pl))
     a2 = 0.5 * (s_t - s_w - _mdot(pb, pb)) - _mdot(pl, pb)
+    none = (0.0, 0.0, 0.0, 0.0, 0.0)
     if not (a1 > 0.0 and a2 > 0.0):
-        return False
+        return False, none
     wx, wy, wz = a1 * pb[1] - a2 * pl[1], a1 * pb[2] - a2 * pl[2], a1 * pb[3] - a2 * pl[3]
     norm = np.sqrt(wx * wx + wy * wy + wz * wz)
     if not norm > 0.0:
-        return False
+        return False, none
     cos_psi = (a1 * pb[0] - a2 * pl[0]) / norm
     if not abs(cos_psi) < 1.0:
-        return False
-    frame[0], frame[1], frame[2] = wx / norm, wy / norm, wz / norm
-    frame[3] = cos_psi
-    frame[4] = a1
-    return True
+        return False, none
+    return True, (wx / norm, wy / norm, wz / norm, cos_psi, a1)
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def ellipse_point(pl, frame, t, nu):
-    """ν (E, p⃗) at azimuth t on the cone of :func:`cone_frame`; returns False if E is not > 0."""
+def _ellipse_vector(pl, frame, t):
+    """(ok, E, p_x, p_y, p_z) of ν at azimuth t on the cone of :func:`cone_frame`; ok is False if E
+    is not > 0."""
     kx, ky, kz, cos_psi, a1 = frame[0], frame[1], frame[2], frame[3], frame[4]
     sin_psi = np.sqrt(1.0 - cos_psi * cos_psi)
     # e1 ⊥ k: k × (the axis along k's smallest component), normalised; e2 = k × e1
@@ -134,9 +137,16 @@ def ellipse_point(pl, frame, t, nu):
     nz = cos_psi * kz + sin_psi * (ct * e1z + st * e2z)
     energy = a1 / (pl[0] - pl[1] * nx - pl[2] * ny - pl[3] * nz)
     if not (energy > 0.0 and np.isfinite(energy)):
-        return False
-    nu[0], nu[1], nu[2], nu[3] = energy, energy * nx, energy * ny, energy * nz
-    return True
+        return False, 0.0, 0.0, 0.0, 0.0
+    return True, energy, energy * nx, energy * ny, energy * nz
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def ellipse_point(pl, frame, t, nu):
+    """ν (E, p⃗) at azimuth t on the cone of :func:`cone_frame`, into ``nu`` (4,); returns False if
+    E is not > 0."""
+    ok, nu[0], nu[1], nu[2], nu[3] = _ellipse_vector(pl, frame, t)
+    return ok
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -157,47 +167,55 @@ def ellipse_density(pl, pb, frame, nu):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def second_pz(pl, px, py, s_w, z):
-    """p_z roots (into ``z``, ≤ 2) of the massless ν with transverse (px, py) and (ν + pl)² = s_w;
-    returns their count."""
+def _pz_roots(pl, px, py, s_w):
+    """(count ≤ 2, z₀, z₁): the p_z roots of :func:`second_pz`."""
     b = 0.5 * (s_w - _mdot(pl, pl)) + px * pl[1] + py * pl[2]
     el, lz = pl[0], pl[3]
     a = el * el - lz * lz
     t2 = px * px + py * py
     disc = b * b - a * t2
     if not (a > 0.0 and disc >= 0.0):
-        return 0
+        return 0, 0.0, 0.0
     root = el * np.sqrt(disc)
-    n = 0
+    n, z0, z1 = 0, 0.0, 0.0
     for sign in (1.0, -1.0):
         cand = (b * lz + sign * root) / a
         if b + lz * cand > 0.0 and np.isfinite(cand):
-            z[n] = cand
+            if n == 0:
+                z0 = cand
+            else:
+                z1 = cand
             n += 1
-    if n == 2 and z[0] == z[1]:
+    if n == 2 and z0 == z1:
         n = 1
+    return n, z0, z1
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def second_pz(pl, px, py, s_w, z):
+    """p_z roots (into ``z``, ≤ 2) of the massless ν with transverse (px, py) and (ν + pl)² = s_w;
+    returns their count."""
+    n, z[0], z[1] = _pz_roots(pl, px, py, s_w)
     return n
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def ellipse_channel(pl, pb, pl2, metx, mety, s_w, s_t, s_w2, t, nua, nub, work):
+def ellipse_channel(pl, pb, pl2, metx, mety, s_w, s_t, s_w2, t, sol, a, b):
     """Solutions of an ellipse channel: ν_a on the cone of (pl, pb, s_w, s_t) at azimuth t, ν_b with
-    transverse MET − ν_aT and (ν_b + pl2)² = s_w2; fills nua[k], nub[k] (k < count) and returns the
-    count (0–2). ``work`` ≥ 7 floats."""
-    frame = work[0:5]
-    if not cone_frame(pl, pb, s_w, s_t, frame):
+    transverse MET − ν_aT and (ν_b + pl2)² = s_w2; fills sol[k, a:a+4] with ν_a and sol[k, b:b+4]
+    with ν_b (k < count, :data:`SOLUTION_COLUMNS`) and returns the count (0–2)."""
+    found, frame = cone_frame(pl, pb, s_w, s_t)
+    if not found:
         return 0
-    if not ellipse_point(pl, frame, t, nua[0]):
+    ok, ea, ax, ay, az = _ellipse_vector(pl, frame, t)
+    if not ok:
         return 0
-    px, py = metx - nua[0, 1], mety - nua[0, 2]
-    z = work[5:7]
-    n = second_pz(pl2, px, py, s_w2, z)
+    px, py = metx - ax, mety - ay
+    n, z0, z1 = _pz_roots(pl2, px, py, s_w2)
     for k in range(n):
-        if k > 0:
-            for c in range(4):
-                nua[k, c] = nua[0, c]
-        nub[k, 1], nub[k, 2], nub[k, 3] = px, py, z[k]
-        nub[k, 0] = np.sqrt(px * px + py * py + z[k] * z[k])
+        z = z0 if k == 0 else z1
+        sol[k, a], sol[k, a + 1], sol[k, a + 2], sol[k, a + 3] = ea, ax, ay, az
+        sol[k, b], sol[k, b + 1], sol[k, b + 2], sol[k, b + 3] = np.sqrt(px * px + py * py + z * z), px, py, z
     return n
 
 
@@ -208,9 +226,10 @@ def _dz(p, nu):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def mixture_density(p3, p4, p5, p6, p35, p46, metx, mety, nu1, nu2, s, alpha, det_abs, work):
+def mixture_density(p3, p4, p5, p6, p35, p46, metx, mety, nu1, nu2, s, alpha, det_abs):
     """Σ_c α_c p_c(ν) of the module docstring at the point (ν₁, ν₂) with masses s (4: s₁₃, s₁₃₄,
-    s₂₅, s₂₅₆); p35 = p3 + p5, p46 = p4 + p6; ``work`` ≥ 21 floats."""
+    s₂₅, s₂₅₆); p35 = p3 + p5, p46 = p4 + p6. ``det_abs`` > 0 is Block D's |det ∂s/∂ν| when the
+    caller has it (computed here otherwise)."""
     q13 = bw_density(s[0], M_W, GAMMA_W, SPAN_W)
     q134 = bw_density(s[1], M_TOP, GAMMA_TOP, SPAN_TOP)
     q25 = bw_density(s[2], M_W, GAMMA_W, SPAN_W)
@@ -218,15 +237,18 @@ def mixture_density(p3, p4, p5, p6, p35, p46, metx, mety, nu1, nu2, s, alpha, de
     total = 0.0
     if alpha[0] > 0.0:
         if not det_abs > 0.0:
-            det_abs = abs(block_d_det(p3, p4, p5, p6, nu1, nu2, work[5:21]))
+            det_abs = abs(block_d_det(p3, p4, p5, p6, nu1, nu2))
         total = alpha[0] * q13 * q134 * q25 * q256 * det_abs
-    frame = work[0:5]
-    if (alpha[1] > 0.0 or alpha[3] > 0.0) and cone_frame(p3, p5, s[0], s[1], frame):
-        e1 = q13 * q134 * ellipse_density(p3, p5, frame, nu1) / _TWO_PI
-        total += e1 * (alpha[1] * q25 * _dz(p4, nu2) + alpha[3] * q256 * _dz(p46, nu2))
-    if (alpha[2] > 0.0 or alpha[4] > 0.0) and cone_frame(p4, p6, s[2], s[3], frame):
-        e2 = q25 * q256 * ellipse_density(p4, p6, frame, nu2) / _TWO_PI
-        total += e2 * (alpha[2] * q13 * _dz(p3, nu1) + alpha[4] * q134 * _dz(p35, nu1))
+    if alpha[1] > 0.0 or alpha[3] > 0.0:
+        found, frame = cone_frame(p3, p5, s[0], s[1])
+        if found:
+            e1 = q13 * q134 * ellipse_density(p3, p5, frame, nu1) / _TWO_PI
+            total += e1 * (alpha[1] * q25 * _dz(p4, nu2) + alpha[3] * q256 * _dz(p46, nu2))
+    if alpha[2] > 0.0 or alpha[4] > 0.0:
+        found, frame = cone_frame(p4, p6, s[2], s[3])
+        if found:
+            e2 = q25 * q256 * ellipse_density(p4, p6, frame, nu2) / _TWO_PI
+            total += e2 * (alpha[2] * q13 * _dz(p3, nu1) + alpha[4] * q134 * _dz(p35, nu1))
     if alpha[5] > 0.0:
         e5 = q134 * q256 * _cauchy(nu1[1], 0.5 * metx, NU_T_WIDTH) * _cauchy(nu1[2], 0.5 * mety, NU_T_WIDTH)
         total += alpha[5] * e5 * _dz(p35, nu1) * _dz(p46, nu2)
@@ -240,22 +262,22 @@ def _cauchy(x, centre, width):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def transverse_channel(p35, p46, metx, mety, s134, s256, ux, uy, nu1, nu2, work):
+def transverse_channel(p35, p46, metx, mety, s134, s256, ux, uy, sol):
     """Solutions of the transverse channel: ν₁T = MET/2 + Cauchy(:data:`NU_T_WIDTH`) maps of
     (ux, uy), ν₁z from (ν₁ + p₃ + p₅)² = s₁₃₄, ν₂T = MET − ν₁T, ν₂z from (ν₂ + p₄ + p₆)² = s₂₅₆
     (up to 2 × 2 solutions; both W masses free); returns the count."""
     px = 0.5 * metx + NU_T_WIDTH * np.tan(np.pi * (ux - 0.5))
     py = 0.5 * mety + NU_T_WIDTH * np.tan(np.pi * (uy - 0.5))
-    z1, z2 = work[0:2], work[2:4]
-    n1 = second_pz(p35, px, py, s134, z1)
-    n2 = second_pz(p46, metx - px, mety - py, s256, z2)
+    n1, z10, z11 = _pz_roots(p35, px, py, s134)
+    n2, z20, z21 = _pz_roots(p46, metx - px, mety - py, s256)
     n = 0
     for a in range(n1):
+        za = z10 if a == 0 else z11
         for b in range(n2):
-            nu1[n, 1], nu1[n, 2], nu1[n, 3] = px, py, z1[a]
-            nu1[n, 0] = np.sqrt(px * px + py * py + z1[a] * z1[a])
-            nu2[n, 1], nu2[n, 2], nu2[n, 3] = metx - px, mety - py, z2[b]
-            nu2[n, 0] = np.sqrt(nu2[n, 1] ** 2 + nu2[n, 2] ** 2 + z2[b] * z2[b])
+            zb = z20 if b == 0 else z21
+            qx, qy = metx - px, mety - py
+            sol[n, 0], sol[n, 1], sol[n, 2], sol[n, 3] = np.sqrt(px * px + py * py + za * za), px, py, za
+            sol[n, 4], sol[n, 5], sol[n, 6], sol[n, 7] = np.sqrt(qx * qx + qy * qy + zb * zb), qx, qy, zb
             n += 1
     return n
 
@@ -270,40 +292,41 @@ def bw_map(u, mass, width, atan, span):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _pair_m2(a, b):
-    """(a + b)² of two four-vectors (E, p⃗)."""
-    e, x, y, z = a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]
+def _pair_m2(a, k, o, b):
+    """(a[k, o:o+4] + b)² of the four-vectors (E, p⃗) a[k, o:o+4] and b."""
+    e, x, y, z = a[k, o] + b[0], a[k, o + 1] + b[1], a[k, o + 2] + b[2], a[k, o + 3] + b[3]
     return e * e - x * x - y * y - z * z
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def channel_solutions(channel, u0, u1, u2, u3, p3, p4, p5, p6, p35, p46, metx, mety, sqrt_s, nu1, nu2, jac,
-                      smass, work, roots, cwork):
-    """The solutions (ν₁, ν₂) of ``channel`` (:data:`CHANNELS`) at u₀…u₃ ∈ [0, 1): fills nu1[k], nu2[k],
-    the four masses smass[k] = (s₁₃, s₁₃₄, s₂₅, s₂₅₆) of each and, for Block D, its Jacobian jac[k];
+def channel_solutions(channel, u0, u1, u2, u3, p3, p4, p5, p6, p35, p46, metx, mety, sqrt_s, sol, roots):
+    """The solutions (ν₁, ν₂) of ``channel`` (:data:`CHANNELS`) at u₀…u₃ ∈ [0, 1): fills the rows
+    sol[k] (:data:`SOLUTION_COLUMNS`) with ν₁, ν₂, the four masses (s₁₃, s₁₃₄, s₂₅, s₂₅₆) of each and,
+    for Block D, its Jacobian;
     returns the count. u₀…u₃ are the Breit–Wigner maps of s₁₃, s₁₃₄, s₂₅, s₂₅₆ where the channel
     samples that mass, and its free variable otherwise (the azimuth t = 2πu of an ellipse channel;
-    ν₁x, ν₁y from u₀, u₂ in the transverse channel). ``work``, ``roots``: Block D's scratch;
-    ``cwork`` ≥ 21 floats."""
+    ν₁x, ν₁y from u₀, u₂ in the transverse channel). ``roots`` (4 complex): Block D's scratch.
+    The four-vectors may be tuples (the compiled integrand's, which numba does not
+    reference-count) or arrays."""
     s13 = bw_map(u0, M_W, GAMMA_W, ATAN_W, SPAN_W) if channel < 4 else 0.0
     s134 = bw_map(u1, M_TOP, GAMMA_TOP, ATAN_TOP, SPAN_TOP) if channel != 2 else 0.0
     s25 = bw_map(u2, M_W, GAMMA_W, ATAN_W, SPAN_W) if channel != 3 and channel != 5 else 0.0
     s256 = bw_map(u3, M_TOP, GAMMA_TOP, ATAN_TOP, SPAN_TOP) if channel != 1 else 0.0
     if channel == 0:
-        n = _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2, jac, work, roots, True)
+        n = _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, sol, roots, True)
     elif channel == 1:  # ν₁ on its cone (s₁₃, s₁₃₄, t = 2πu₃), ν₂z from s₂₅
-        n = ellipse_channel(p3, p5, p4, metx, mety, s13, s134, s25, _TWO_PI * u3, nu1, nu2, cwork)
+        n = ellipse_channel(p3, p5, p4, metx, mety, s13, s134, s25, _TWO_PI * u3, sol, 0, 4)
     elif channel == 2:  # ν₂ on its cone (s₂₅, s₂₅₆, t = 2πu₁), ν₁z from s₁₃
-        n = ellipse_channel(p4, p6, p3, metx, mety, s25, s256, s13, _TWO_PI * u1, nu2, nu1, cwork)
+        n = ellipse_channel(p4, p6, p3, metx, mety, s25, s256, s13, _TWO_PI * u1, sol, 4, 0)
     elif channel == 3:  # ν₁ on its cone (s₁₃, s₁₃₄, t = 2πu₂), ν₂z from s₂₅₆
-        n = ellipse_channel(p3, p5, p46, metx, mety, s13, s134, s256, _TWO_PI * u2, nu1, nu2, cwork)
+        n = ellipse_channel(p3, p5, p46, metx, mety, s13, s134, s256, _TWO_PI * u2, sol, 0, 4)
     elif channel == 4:  # ν₂ on its cone (s₂₅, s₂₅₆, t = 2πu₀), ν₁z from s₁₃₄
-        n = ellipse_channel(p4, p6, p35, metx, mety, s25, s256, s134, _TWO_PI * u0, nu2, nu1, cwork)
+        n = ellipse_channel(p4, p6, p35, metx, mety, s25, s256, s134, _TWO_PI * u0, sol, 4, 0)
     else:  # ν₁T from (u₀, u₂), ν₁z from s₁₃₄, ν₂z from s₂₅₆
-        n = transverse_channel(p35, p46, metx, mety, s134, s256, u0, u2, nu1, nu2, cwork)
+        n = transverse_channel(p35, p46, metx, mety, s134, s256, u0, u2, sol)
     for k in range(n):
-        smass[k, 0] = s13 if channel < 4 else _pair_m2(nu1[k], p3)
-        smass[k, 2] = s25 if channel != 3 and channel != 5 else _pair_m2(nu2[k], p4)
-        smass[k, 1] = s134 if channel != 2 else _pair_m2(nu1[k], p35)
-        smass[k, 3] = s256 if channel != 1 else _pair_m2(nu2[k], p46)
+        sol[k, 8] = s13 if channel < 4 else _pair_m2(sol, k, 0, p3)
+        sol[k, 10] = s25 if channel != 3 and channel != 5 else _pair_m2(sol, k, 4, p4)
+        sol[k, 9] = s134 if channel != 2 else _pair_m2(sol, k, 0, p35)
+        sol[k, 11] = s256 if channel != 1 else _pair_m2(sol, k, 4, p46)
     return n

@@ -53,8 +53,8 @@ from .constants import GAMMA_TOP, M_TOP, M_Z
 from .pdf import LHAGrid
 from .pdf_kernel import LogCubicTables, pack_logcubic, xf_logcubic_pair
 from .transfer import integration_range
-from .tt_channels import CHANNEL_WEIGHTS, channel_solutions, mixture_density, validate_channel_weights
-from .tt_kernel import WORK_SIZE, _decay
+from .tt_channels import CHANNEL_WEIGHTS, SOLUTION_COLUMNS, channel_solutions, mixture_density, validate_channel_weights
+from .tt_kernel import _decay
 from .tt_matrix_element import ALPHA_S_MZ
 
 if TYPE_CHECKING:
@@ -127,12 +127,13 @@ def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, 
     A solution whose incoming partons would need a momentum fraction outside (0, 1]
     (or a non-finite one) is kinematically forbidden and contributes 0, as in the numpy path."""
     vis = np.empty((4, 4))
-    nu1, nu2, jac = np.empty((4, 4)), np.empty((4, 4)), np.empty(4)
+    sol = np.empty((4, SOLUTION_COLUMNS))
     xf1, xf2 = np.empty(values.shape[2]), np.empty(values.shape[2])
-    top, tbar, tot = np.empty(4), np.empty(4), np.empty(4)
-    work, roots = np.empty(WORK_SIZE), np.empty(4, dtype=np.complex128)
-    smass, cwork = np.empty((4, 4)), np.empty(24)
-    p35, p46 = np.empty(4), np.empty(4)
+    roots = np.empty(4, dtype=np.complex128)
+    # the four-vectors and α are tuples, not arrays: numba reference-counts every array view and
+    # every array argument of an inlined function with atomic instructions, which took half of
+    # the integrand's time when these were arrays
+    at = (alpha[0], alpha[1], alpha[2], alpha[3], alpha[4], alpha[5])
     width2 = (M_TOP * GAMMA_TOP) ** 2
     cum = np.cumsum(alpha)
     for i in range(u.shape[0]):
@@ -154,20 +155,23 @@ def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, 
         channel = 0
         while channel < len(cum) - 1 and v >= cum[channel]:
             channel += 1
-        p3, p4, p5, p6 = vis[0], vis[1], vis[2 + perm], vis[3 - perm]
-        for c in range(4):
-            p35[c] = p3[c] + p5[c]
-            p46[c] = p4[c] + p6[c]
+        p3 = (vis[0, 0], vis[0, 1], vis[0, 2], vis[0, 3])
+        p4 = (vis[1, 0], vis[1, 1], vis[1, 2], vis[1, 3])
+        p5 = (vis[2 + perm, 0], vis[2 + perm, 1], vis[2 + perm, 2], vis[2 + perm, 3])
+        p6 = (vis[3 - perm, 0], vis[3 - perm, 1], vis[3 - perm, 2], vis[3 - perm, 3])
+        p35 = (p3[0] + p5[0], p3[1] + p5[1], p3[2] + p5[2], p3[3] + p5[3])
+        p46 = (p4[0] + p6[0], p4[1] + p6[1], p4[2] + p6[2], p4[3] + p6[3])
         n = channel_solutions(channel, min(u[i, 0], _U_MAX), min(u[i, 1], _U_MAX), min(u[i, 2], _U_MAX),
-                              min(u[i, 3], _U_MAX), p3, p4, p5, p6, p35, p46, met[0], met[1], sqrt_s, nu1, nu2,
-                              jac, smass, work, roots, cwork)
+                              min(u[i, 3], _U_MAX), p3, p4, p5, p6, p35, p46, met[0], met[1], sqrt_s, sol, roots)
         total = 0.0
         first = True
         for k in range(n):
-            for c in range(4):
-                top[c] = nu1[k, c] + p3[c] + p5[c]
-                tbar[c] = nu2[k, c] + p4[c] + p6[c]
-                tot[c] = top[c] + tbar[c]
+            n1 = (sol[k, 0], sol[k, 1], sol[k, 2], sol[k, 3])
+            n2 = (sol[k, 4], sol[k, 5], sol[k, 6], sol[k, 7])
+            sk = (sol[k, 8], sol[k, 9], sol[k, 10], sol[k, 11])
+            top = (n1[0] + p35[0], n1[1] + p35[1], n1[2] + p35[2], n1[3] + p35[3])
+            tbar = (n2[0] + p46[0], n2[1] + p46[1], n2[2] + p46[2], n2[3] + p46[3])
+            tot = (top[0] + tbar[0], top[1] + tbar[1], top[2] + tbar[2], top[3] + tbar[3])
             pt2 = tot[1] * tot[1] + tot[2] * tot[2]
             shat = tot[0] * tot[0] - pt2 - tot[3] * tot[3]
             e_prime = np.sqrt(shat + tot[3] * tot[3])
@@ -175,10 +179,10 @@ def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, 
             x2 = (e_prime - tot[3]) / sqrt_s
             if not (0.0 < x1 <= 1.0 and 0.0 < x2 <= 1.0):
                 continue
-            phase_nu = 1.0 / (8.0 * np.pi**2 * sqrt_s * sqrt_s * nu1[k, 0] * nu2[k, 0])
-            det_abs = phase_nu / jac[k] if channel == 0 else 0.0  # Block D's |det ∂s/∂ν|
-            density = mixture_density(p3, p4, p5, p6, p35, p46, met[0], met[1], nu1[k], nu2[k], smass[k], alpha,
-                                      det_abs, cwork)
+            phase_nu = 1.0 / (8.0 * np.pi**2 * sqrt_s * sqrt_s * n1[0] * n2[0])
+            det_abs = phase_nu / sol[k, 12] if channel == 0 else 0.0  # Block D's |det ∂s/∂ν|
+            density = mixture_density(p3, p4, p5, p6, p35, p46, met[0], met[1], n1, n2, sk, at,
+                                      det_abs)
             if not density > 0.0:
                 continue
             gamma = tot[0] / e_prime
@@ -186,9 +190,9 @@ def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, 
             q1_top = 0.5 * x1 * sqrt_s * (gamma * (top[0] - bx * top[1] - by * top[2]) - top[3])
             mu = np.sqrt(shat + pt2)
             tau1 = 2.0 * q1_top / shat
-            st, sb = smass[k, 1], smass[k, 3]
+            st, sb = sk[1], sk[3]
             rho = 2.0 * (st + sb) / shat
-            decay = (0.25 * _decay(top, p5, p3, nu1[k]) * _decay(tbar, p6, p4, nu2[k])
+            decay = (0.25 * _decay(top, p5, p3, n1) * _decay(tbar, p6, p4, n2)
                      / (((st - M_TOP**2) ** 2 + width2) * ((sb - M_TOP**2) ** 2 + width2)))
             production = _production(x1, x2, mu, tau1, rho, xf1, xf2, log_x, log_q, q_offset, lower_edges,
                                      values, dlogx, x_min, x_max, q_min, q_max)

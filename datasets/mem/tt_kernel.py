@@ -24,12 +24,10 @@ import numpy as np
 
 from .constants import G_FERMI, GAMMA_TOP, GAMMA_W, M_TOP, M_W
 
-__all__ = ["tt_point_kinematics", "block_d_det", "N_OUT", "WORK_SIZE"]
+__all__ = ["tt_point_kinematics", "block_d_det", "N_OUT"]
 
 #: Per (point, permutation, solution): valid, jac, x1, x2, mu, tau1, rho, decay.
 N_OUT = 8
-#: Scratch floats that :func:`_block_d` needs.
-WORK_SIZE = 72
 _NEWTON_STEPS = 6
 _G2 = 4.0 * np.sqrt(2.0) * G_FERMI * M_W * M_W
 
@@ -39,27 +37,31 @@ def _mdot(a, b):
     return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _forms(pa, pb, ka, kb, sign, offx, offy, e_form, pz_form):
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _forms(pa, pb, ka, kb, sign, offx, offy):
+    """The linear forms (E, p_z) = form · (x, y, 1) of a neutrino from its two mass constraints."""
     ra0, ra1, ra2 = sign * pa[1], sign * pa[2], ka + offx * pa[1] + offy * pa[2]
     rb0, rb1, rb2 = sign * pb[1], sign * pb[2], kb + offx * pb[1] + offy * pb[2]
     delta = pa[3] * pb[0] - pa[0] * pb[3]
-    e_form[0] = (pa[3] * rb0 - pb[3] * ra0) / delta
-    e_form[1] = (pa[3] * rb1 - pb[3] * ra1) / delta
-    e_form[2] = (pa[3] * rb2 - pb[3] * ra2) / delta
-    pz_form[0] = (pa[0] * rb0 - pb[0] * ra0) / delta
-    pz_form[1] = (pa[0] * rb1 - pb[0] * ra1) / delta
-    pz_form[2] = (pa[0] * rb2 - pb[0] * ra2) / delta
+    e_form = ((pa[3] * rb0 - pb[3] * ra0) / delta, (pa[3] * rb1 - pb[3] * ra1) / delta,
+              (pa[3] * rb2 - pb[3] * ra2) / delta)
+    pz_form = ((pa[0] * rb0 - pb[0] * ra0) / delta, (pa[0] * rb1 - pb[0] * ra1) / delta,
+               (pa[0] * rb2 - pb[0] * ra2) / delta)
+    return e_form, pz_form
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _add_square(c, f, sign):
-    c[0] += sign * f[0] * f[0]
-    c[1] += sign * 2.0 * f[0] * f[1]
-    c[2] += sign * f[1] * f[1]
-    c[3] += sign * 2.0 * f[0] * f[2]
-    c[4] += sign * 2.0 * f[1] * f[2]
-    c[5] += sign * f[2] * f[2]
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _square(f):
+    """Coefficients (x², xy, y², x, y, 1) of (f₀x + f₁y + f₂)²."""
+    return (f[0] * f[0], 2.0 * f[0] * f[1], f[1] * f[1], 2.0 * f[0] * f[2], 2.0 * f[1] * f[2], f[2] * f[2])
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _conic_of(e, pz, fx, fy):
+    """The conic e² − p_z² − f_x² − f_y² (E² = |p⃗|² of a massless ν, p_T = (f_x, f_y)) of linear forms."""
+    a, b, c, d = _square(e), _square(pz), _square(fx), _square(fy)
+    return (a[0] - b[0] - c[0] - d[0], a[1] - b[1] - c[1] - d[1], a[2] - b[2] - c[2] - d[2],
+            a[3] - b[3] - c[3] - d[3], a[4] - b[4] - c[4] - d[4], a[5] - b[5] - c[5] - d[5])
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -168,22 +170,22 @@ def _quartic_roots(r, roots, closed_form_start=False):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def block_d_det(p3, p4, p5, p6, nu1, nu2, rows):
+def block_d_det(p3, p4, p5, p6, nu1, nu2):
     """det ∂(s₁₃, s₁₃₄, s₂₅, s₂₅₆)/∂(ν₁x, ν₁y, ν₁z, ν₂z) with ν₂T = MET − ν₁T, the matrix whose
-    inverse determinant is Block D's Jacobian (up to 1/(8π²sE₁E₂)); ``rows`` is 16 floats of
-    scratch. The gradient of (ν + p)² in ν⃗ for a massless ν is 2(E_p ν⃗/E_ν − p⃗)."""
+    inverse determinant is Block D's Jacobian (up to 1/(8π²sE₁E₂)). The gradient of (ν + p)² in
+    ν⃗ for a massless ν is 2(E_p ν⃗/E_ν − p⃗)."""
     ea, eb = nu1[0], nu2[0]
-    for c in range(3):
-        rows[0 + c] = 2.0 * (p3[0] * nu1[1 + c] / ea - p3[1 + c])
-        rows[4 + c] = 2.0 * ((p3[0] + p5[0]) * nu1[1 + c] / ea - (p3[1 + c] + p5[1 + c]))
-        g25 = 2.0 * (p4[0] * nu2[1 + c] / eb - p4[1 + c])
-        g256 = 2.0 * ((p4[0] + p6[0]) * nu2[1 + c] / eb - (p4[1 + c] + p6[1 + c]))
-        if c < 2:
-            rows[8 + c], rows[12 + c] = -g25, -g256
-        else:
-            rows[11], rows[15] = g25, g256
-    rows[3], rows[7], rows[10], rows[14] = 0.0, 0.0, 0.0, 0.0
-    return _det4_flat(rows)
+    e35, e46 = p3[0] + p5[0], p4[0] + p6[0]
+    g13 = (2.0 * (p3[0] * nu1[1] / ea - p3[1]), 2.0 * (p3[0] * nu1[2] / ea - p3[2]),
+           2.0 * (p3[0] * nu1[3] / ea - p3[3]))
+    g134 = (2.0 * (e35 * nu1[1] / ea - (p3[1] + p5[1])), 2.0 * (e35 * nu1[2] / ea - (p3[2] + p5[2])),
+            2.0 * (e35 * nu1[3] / ea - (p3[3] + p5[3])))
+    g25 = (2.0 * (p4[0] * nu2[1] / eb - p4[1]), 2.0 * (p4[0] * nu2[2] / eb - p4[2]),
+           2.0 * (p4[0] * nu2[3] / eb - p4[3]))
+    g256 = (2.0 * (e46 * nu2[1] / eb - (p4[1] + p6[1])), 2.0 * (e46 * nu2[2] / eb - (p4[2] + p6[2])),
+            2.0 * (e46 * nu2[3] / eb - (p4[3] + p6[3])))
+    return _det4_flat((g13[0], g13[1], g13[2], 0.0, g134[0], g134[1], g134[2], 0.0,
+                       -g25[0], -g25[1], 0.0, g25[2], -g256[0], -g256[1], 0.0, g256[2]))
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
@@ -225,17 +227,22 @@ def _polish(c1, c2, x, y):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2, jac, work, roots,
+def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, sol, roots,
              closed_form_start=False):
-    """Solutions for one point; fills nu1, nu2 (4, 4), jac (4,); returns the count.
+    """Solutions for one point; fills sol[k, 0:4] with ν₁, sol[k, 4:8] with ν₂ and sol[k, 12] with
+    the Jacobian (sol (4, ≥ 13), the layout of :data:`.tt_channels.SOLUTION_COLUMNS`); returns the
+    count.
 
-    ``work`` (at least :data:`WORK_SIZE` floats) and ``roots`` (4 complex) are scratch space, so
-    that a call allocates nothing; ``closed_form_start`` is passed to :func:`_quartic_roots`.
+    ``roots`` (4 complex) is scratch space, so that a call allocates nothing;
+    ``closed_form_start`` is passed to :func:`_quartic_roots`. The small vectors (scaled momenta,
+    linear forms, conics, resultant) are tuples, not slices of a scratch array: in numba a slice
+    is a view with two atomic reference counts, which cost more than the arithmetic here.
     """
     scale = max(0.25 * (p3[0] + p4[0] + p5[0] + p6[0]), 1e-300)
-    q3, q4, q5, q6 = work[0:4], work[4:8], work[8:12], work[12:16]
-    for c in range(4):
-        q3[c], q4[c], q5[c], q6[c] = p3[c] / scale, p4[c] / scale, p5[c] / scale, p6[c] / scale
+    q3 = (p3[0] / scale, p3[1] / scale, p3[2] / scale, p3[3] / scale)
+    q4 = (p4[0] / scale, p4[1] / scale, p4[2] / scale, p4[3] / scale)
+    q5 = (p5[0] / scale, p5[1] / scale, p5[2] / scale, p5[3] / scale)
+    q6 = (p6[0] / scale, p6[1] / scale, p6[2] / scale, p6[3] / scale)
     mx, my = metx / scale, mety / scale
     s2 = scale * scale
     z13, z134, z25, z256 = s13 / s2, s134 / s2, s25 / s2, s256 / s2
@@ -243,25 +250,10 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
     k15 = 0.5 * (z134 - z13 - _mdot(q5, q5)) - _mdot(q3, q5)
     k24 = 0.5 * (z25 - _mdot(q4, q4))
     k26 = 0.5 * (z256 - z25 - _mdot(q6, q6)) - _mdot(q4, q6)
-    e1, pz1, e2, pz2 = work[16:19], work[19:22], work[22:25], work[25:28]
-    _forms(q3, q5, k13, k15, 1.0, 0.0, 0.0, e1, pz1)
-    _forms(q4, q6, k24, k26, -1.0, mx, my, e2, pz2)
-    c1, c2, f = work[28:34], work[34:40], work[40:43]
-    for i in range(6):
-        c1[i] = 0.0
-        c2[i] = 0.0
-    _add_square(c1, e1, 1.0)
-    _add_square(c1, pz1, -1.0)
-    f[0], f[1], f[2] = 1.0, 0.0, 0.0
-    _add_square(c1, f, -1.0)
-    f[0], f[1], f[2] = 0.0, 1.0, 0.0
-    _add_square(c1, f, -1.0)
-    _add_square(c2, e2, 1.0)
-    _add_square(c2, pz2, -1.0)
-    f[0], f[1], f[2] = -1.0, 0.0, mx
-    _add_square(c2, f, -1.0)
-    f[0], f[1], f[2] = 0.0, -1.0, my
-    _add_square(c2, f, -1.0)
+    e1, pz1 = _forms(q3, q5, k13, k15, 1.0, 0.0, 0.0)
+    e2, pz2 = _forms(q4, q6, k24, k26, -1.0, mx, my)
+    c1 = _conic_of(e1, pz1, (1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
+    c2 = _conic_of(e2, pz2, (-1.0, 0.0, mx), (0.0, -1.0, my))
     n1, n2 = 0.0, 0.0
     for i in range(6):
         if not (np.isfinite(c1[i]) and np.isfinite(c2[i])):
@@ -270,9 +262,8 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
         n2 = max(n2, abs(c2[i]))
     if n1 == 0.0 or n2 == 0.0:
         return 0
-    for i in range(6):
-        c1[i] = c1[i] / n1
-        c2[i] = c2[i] / n2
+    c1 = (c1[0] / n1, c1[1] / n1, c1[2] / n1, c1[3] / n1, c1[4] / n1, c1[5] / n1)
+    c2 = (c2[0] / n2, c2[1] / n2, c2[2] / n2, c2[3] / n2, c2[4] / n2, c2[5] / n2)
     # resultant in y: R(x) = p^2 - q s, lowest order first
     a1, a2 = c1[2], c2[2]
     p0 = a1 * c2[5] - a2 * c1[5]
@@ -285,24 +276,20 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
     s1 = c1[4] * c2[3] + c1[1] * c2[5] - c2[4] * c1[3] - c2[1] * c1[5]
     s2_ = c1[4] * c2[0] + c1[1] * c2[3] - c2[4] * c1[0] - c2[1] * c1[3]
     s3 = c1[1] * c2[0] - c2[1] * c1[0]
-    r = work[43:48]
-    r[0] = p0 * p0 - q0 * s0
-    r[1] = 2.0 * p0 * p1 - q0 * s1 - q1 * s0
-    r[2] = p1 * p1 + 2.0 * p0 * p2 - q0 * s2_ - q1 * s1
-    r[3] = 2.0 * p1 * p2 - q0 * s3 - q1 * s2_
-    r[4] = p2 * p2 - q1 * s3
-    rscale = 0.0
-    for i in range(5):
-        rscale = max(rscale, abs(r[i]))
-    lead = r[4]
+    r0 = p0 * p0 - q0 * s0
+    r1 = 2.0 * p0 * p1 - q0 * s1 - q1 * s0
+    r2 = p1 * p1 + 2.0 * p0 * p2 - q0 * s2_ - q1 * s1
+    r3 = 2.0 * p1 * p2 - q0 * s3 - q1 * s2_
+    lead = p2 * p2 - q1 * s3
+    rscale = max(abs(r0), abs(r1), abs(r2), abs(r3), abs(lead))
     if abs(lead) <= 1e-14 * rscale:
         lead = (-1.0 if lead < 0.0 else 1.0) * 1e-14 * (rscale if rscale > 0.0 else 1.0)
-    r[4] = lead
-    for i in range(4):
-        if not np.isfinite(r[i] / lead):
-            return 0
-    _quartic_roots(r, roots, closed_form_start)
-    xs, ys = work[48:52], work[52:56]
+    if not (np.isfinite(r0 / lead) and np.isfinite(r1 / lead) and np.isfinite(r2 / lead)
+            and np.isfinite(r3 / lead)):
+        return 0
+    _quartic_roots((r0, r1, r2, r3, lead), roots, closed_form_start)
+    # the distinct (x, y) found are kept in sol[n, 1:3] until the second loop turns them into
+    # solutions (row out ≤ n is written only after row n is read)
     n = 0
     for k in range(4):
         x = roots[k].real
@@ -325,34 +312,35 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, nu1, nu2,
             continue
         dup = False
         for j in range(n):
-            if abs(xs[j] - x) + abs(ys[j] - y) <= 1e-7 * (1.0 + abs(xs[j]) + abs(ys[j])):
+            xj, yj = sol[j, 1], sol[j, 2]
+            if abs(xj - x) + abs(yj - y) <= 1e-7 * (1.0 + abs(xj) + abs(yj)):
                 dup = True
         if dup:
             continue
-        xs[n], ys[n] = x, y
+        sol[n, 1], sol[n, 2] = x, y
         n += 1
     out = 0
-    rows = work[56:72]
     for k in range(n):
-        x, y = xs[k], ys[k]
-        nu1[out, 0] = (e1[0] * x + e1[1] * y + e1[2]) * scale
-        nu1[out, 1], nu1[out, 2] = x * scale, y * scale
-        nu1[out, 3] = (pz1[0] * x + pz1[1] * y + pz1[2]) * scale
-        nu2[out, 0] = (e2[0] * x + e2[1] * y + e2[2]) * scale
-        nu2[out, 1], nu2[out, 2] = (mx - x) * scale, (my - y) * scale
-        nu2[out, 3] = (pz2[0] * x + pz2[1] * y + pz2[2]) * scale
-        if not (nu1[out, 0] > 0.0 and nu2[out, 0] > 0.0):
+        x, y = sol[k, 1], sol[k, 2]
+        ea = (e1[0] * x + e1[1] * y + e1[2]) * scale
+        eb = (e2[0] * x + e2[1] * y + e2[2]) * scale
+        za = (pz1[0] * x + pz1[1] * y + pz1[2]) * scale
+        zb = (pz2[0] * x + pz2[1] * y + pz2[2]) * scale
+        if not (ea > 0.0 and eb > 0.0):
             continue
-        te = nu1[out, 0] + nu2[out, 0] + p3[0] + p4[0] + p5[0] + p6[0]
-        tz = nu1[out, 3] + nu2[out, 3] + p3[3] + p4[3] + p5[3] + p6[3]
+        te = ea + eb + p3[0] + p4[0] + p5[0] + p6[0]
+        tz = za + zb + p3[3] + p4[3] + p5[3] + p6[3]
         if abs(tz + te) > sqrt_s or abs(tz - te) > sqrt_s:
             continue
-        ea, eb = nu1[out, 0], nu2[out, 0]
-        det = block_d_det(p3, p4, p5, p6, nu1[out], nu2[out], rows)
+        va = (ea, x * scale, y * scale, za)
+        vb = (eb, (mx - x) * scale, (my - y) * scale, zb)
+        det = block_d_det(p3, p4, p5, p6, va, vb)
         j = 1.0 / (8.0 * np.pi**2 * sqrt_s * sqrt_s * ea * eb * abs(det))
         if not np.isfinite(j):
             continue
-        jac[out] = j
+        for c in range(4):
+            sol[out, c], sol[out, 4 + c] = va[c], vb[c]
+        sol[out, 12] = j
         out += 1
     return out
 
@@ -372,16 +360,16 @@ def tt_point_kinematics(vis, s, met, sqrt_s):
     :data:`N_OUT` (valid = 1.0 or 0.0)."""
     npts = vis.shape[0]
     out = np.zeros((npts, 2, 4, N_OUT))
-    nu1, nu2, jac = np.empty((4, 4)), np.empty((4, 4)), np.empty(4)
-    work, roots = np.empty(WORK_SIZE), np.empty(4, dtype=np.complex128)
+    sol = np.empty((4, 13))
+    roots = np.empty(4, dtype=np.complex128)
     width2 = (M_TOP * GAMMA_TOP) ** 2
     for i in range(npts):
         p3, p4 = vis[i, 0], vis[i, 1]
         for perm in range(2):
             p5 = vis[i, 2 + perm]
             p6 = vis[i, 3 - perm]
-            n = _block_d(p3, p4, p5, p6, met[0], met[1], s[i, 0], s[i, 1], s[i, 2], s[i, 3], sqrt_s, nu1, nu2, jac,
-                         work, roots)
+            n = _block_d(p3, p4, p5, p6, met[0], met[1], s[i, 0], s[i, 1], s[i, 2], s[i, 3], sqrt_s, sol, roots)
+            nu1, nu2, jac = sol[:, 0:4], sol[:, 4:8], sol[:, 12]
             for k in range(n):
                 top = nu1[k] + p3 + p5
                 tbar = nu2[k] + p4 + p6
