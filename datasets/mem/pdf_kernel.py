@@ -85,7 +85,7 @@ def pack_logcubic(grid: LHAGrid, pids: Sequence[int]) -> LogCubicTables:
         x_min=grid.x_min, x_max=grid.x_max, q_min=grid.q_min, q_max=grid.q_max)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _upper_index(knots, value, lo, hi):
     """Number of knots[lo:hi] that are <= value (``searchsorted(..., side="right")``)."""
     a, b = lo, hi
@@ -98,7 +98,7 @@ def _upper_index(knots, value, lo, hi):
     return a - lo
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _q_weights(q, log_q, q_offset, lower_edges, q_min, q_max):
     """The Q side of the interpolation: first row of the four around Q, number of rows of its
     subgrid, and the four row coefficients c_{i-1..i+2} of the module docstring."""
@@ -122,7 +122,7 @@ def _q_weights(q, log_q, q_offset, lower_edges, q_min, q_max):
             h11 * r2)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _x_weights(x, log_x, x_min, x_max):
     """The x side: knot index and the Hermite weights of the two values and (× knot spacing) the
     two ln-x derivatives."""
@@ -136,7 +136,7 @@ def _x_weights(x, log_x, x_min, x_max):
     return ix, 2 * tx3 - 3 * tx2 + 1, (tx3 - 2 * tx2 + tx) * h, -2 * tx3 + 3 * tx2, (tx3 - tx2) * h
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, cq0, cq1, cq2, cq3, values, dlogx, out):
     """out[f] = Σ_k c_k · (x-Hermite of flavour f on row k), clipped at zero; the four rows are
     those of the module docstring, i−1 and i+2 frozen at the subgrid's edges."""
@@ -157,7 +157,7 @@ def _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, cq0, cq1, cq2, cq3, values
         out[f] = acc if acc > 0.0 else 0.0
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def xf_logcubic(x, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, out):
     """x·f of every packed flavour at (x, q), clipped at zero, into ``out`` (n_flavours,).
 
@@ -168,7 +168,7 @@ def xf_logcubic(x, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min,
     _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, c0, c1, c2, c3, values, dlogx, out)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def xf_logcubic_pair(x1, x2, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max,
                      out1, out2):
     """:func:`xf_logcubic` at (x1, q) into ``out1`` and at (x2, q) into ``out2``, with the Q side

@@ -74,7 +74,7 @@ _B0 = (33.0 - 2.0 * 5.0) / (12.0 * np.pi)
 _SQRT_2PI = np.sqrt(2.0 * np.pi)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _transfer(u, e_rec, sigma_frac, n_sigma, mass):
     """(E_gen, W·(E_hi − E_lo)·dP/dE) of :func:`.transfer.transfer_weight` (response 1)."""
     centre = e_rec / 1.0
@@ -90,7 +90,7 @@ def _transfer(u, e_rec, sigma_frac, n_sigma, mass):
     return e_gen, density * width * (e_gen / np.sqrt((e_gen - mass) * (e_gen + mass)))
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _production(x1, x2, mu, tau1, rho, xf1, xf2, log_x, log_q, q_offset, lower_edges, values, dlogx,
                 x_min, x_max, q_min, q_max):
     """g_s⁴ [f_g f_g |M|²_gg + Σ_q (f_q f_q̄ + f_q̄ f_q) |M|²_qq̄] at one Block D solution."""
@@ -113,9 +113,10 @@ def _production(x1, x2, mu, tau1, rho, xf1, xf2, log_x, log_q, q_offset, lower_e
     return gs2 * gs2 * (xf1[0] * xf2[0] * gg + lumi * qq)
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, met, sqrt_s, alpha,
-                     log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, out):
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
+def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, met, sqrt_s, alpha, cum,
+                     log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, out,
+                     vis, sol, xf1, xf2, roots):
     """Fill ``out`` (P,) with the integrand at the points ``u`` (P, 9).
 
     u[:, 8] picks the b-jet assignment and the channel: perm = [u₈ ≥ ½] (b₁ with the top, ℓ⁺
@@ -126,16 +127,12 @@ def _integrand_batch(u, e_rec, mass, direction, sin_theta, sigma_frac, n_sigma, 
 
     A solution whose incoming partons would need a momentum fraction outside (0, 1]
     (or a non-finite one) is kinematically forbidden and contributes 0, as in the numpy path."""
-    vis = np.empty((4, 4))
-    sol = np.empty((4, SOLUTION_COLUMNS))
-    xf1, xf2 = np.empty(values.shape[2]), np.empty(values.shape[2])
-    roots = np.empty(4, dtype=np.complex128)
-    # the four-vectors and α are tuples, not arrays: numba reference-counts every array view and
-    # every array argument of an inlined function with atomic instructions, which took half of
-    # the integrand's time when these were arrays
+    # No reference counting (``_nrt=False``: the caller owns every array, including the scratch
+    # vis (4, 4), sol (4, SOLUTION_COLUMNS), xf1, xf2 (flavours) and roots (4 complex)), and the
+    # four-vectors and α are tuples: numba reference-counts array views and the array arguments
+    # of inlined functions with atomic instructions, which took half of the integrand's time.
     at = (alpha[0], alpha[1], alpha[2], alpha[3], alpha[4], alpha[5])
     width2 = (M_TOP * GAMMA_TOP) ** 2
-    cum = np.cumsum(alpha)
     for i in range(u.shape[0]):
         weight = 1.0
         for k in range(4):
@@ -225,13 +222,17 @@ def compiled_event_integrand(vis: "_Visible", sigma_lepton: float, sigma_bjet: f
     args = (np.ascontiguousarray(vis.e_rec, dtype=np.float64), np.ascontiguousarray(vis.mass, dtype=np.float64),
             np.ascontiguousarray(vis.direction, dtype=np.float64),
             np.ascontiguousarray(vis.sin_theta, dtype=np.float64), sigma, float(n_sigma),
-            np.ascontiguousarray(vis.met, dtype=np.float64), float(sqrt_s), weights, tab.log_x, tab.log_q, tab.q_offset,
-            tab.lower_edges, tab.values, tab.dlogx, tab.x_min, tab.x_max, tab.q_min, tab.q_max)
+            np.ascontiguousarray(vis.met, dtype=np.float64), float(sqrt_s), weights, np.cumsum(weights), tab.log_x,
+            tab.log_q, tab.q_offset, tab.lower_edges, tab.values, tab.dlogx, tab.x_min, tab.x_max, tab.q_min,
+            tab.q_max)
+
+    n_flavours = tab.values.shape[2]
 
     def integrand(u: np.ndarray) -> np.ndarray:
         u = np.ascontiguousarray(u, dtype=np.float64)
         out = np.empty(u.shape[0])
-        _integrand_batch(u, *args, out)
+        _integrand_batch(u, *args, out, np.empty((4, 4)), np.empty((4, SOLUTION_COLUMNS)), np.empty(n_flavours),
+                         np.empty(n_flavours), np.empty(4, dtype=np.complex128))
         return out
 
     return integrand

@@ -9,9 +9,11 @@ that the (P, 4, 4) temporaries of the numpy version disappear; then, for every s
 initial state with the transverse boost (x₁, x₂), the scale μ = M_T(tt̄), τ₁ = 2q₁·p_t/ŝ, ρ and
 the decay factor ¼ Σ|M_t|² Σ|M_t̄|² / (BW_t BW_t̄) of :mod:`.tt_matrix_element`. The parton
 densities and the production |M|² stay in numpy (:mod:`.tt_weight`), on the flat list of valid
-solutions. :func:`_block_d` slices its scratch array but never reshapes it or calls array
-operators, and is inlined into its callers: each of those costs a few hundred ns per call in
-numba, comparable to the whole solve.
+solutions. :func:`_block_d` keeps its small vectors in tuples and calls no array operator, and
+is inlined into its callers: array temporaries cost a few hundred ns per call in numba, and every
+array view, or array argument of an inlined function, two atomic reference counts, comparable
+to the whole solve. The helpers that take arrays and allocate nothing are compiled without
+numba's reference counting (``_nrt=False``; the caller owns the arrays).
 
 Agreement with the numpy Block D (solutions and Jacobians, 1e-9 relative) is a test
 (``tests/test_mem_tt_weight.py``). Compiled on first use (≈ 3 s, cached on disk by numba).
@@ -32,7 +34,7 @@ _NEWTON_STEPS = 6
 _G2 = 4.0 * np.sqrt(2.0) * G_FERMI * M_W * M_W
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _mdot(a, b):
     return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3]
 
@@ -64,12 +66,12 @@ def _conic_of(e, pz, fx, fy):
             a[3] - b[3] - c[3] - d[3], a[4] - b[4] - c[4] - d[4], a[5] - b[5] - c[5] - d[5])
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _conic(c, x, y):
     return c[0] * x * x + c[1] * x * y + c[2] * y * y + c[3] * x + c[4] * y + c[5]
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _largest_cubic_root(b, c, d):
     """Largest real root of the monic m³ + bm² + cm + d: Cardano with real cube roots when there
     is one real root, the trigonometric form when there are three; one Newton step polishes it."""
@@ -93,7 +95,7 @@ def _largest_cubic_root(b, c, d):
     return m
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _ferrari_real(a3, a2, a1, a0, roots):
     r"""Roots of the monic x⁴ + a₃x³ + a₂x² + a₁x + a₀ by Ferrari's method in real arithmetic,
     into ``roots`` (complex pairs where a quadratic factor has no real root); returns False when
@@ -132,7 +134,7 @@ def _ferrari_real(a3, a2, a1, a0, roots):
     return True
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _quartic_roots(r, roots, closed_form_start=False):
     """Complex roots of r[0] + r[1]x + … + r[4]x⁴; fills roots (4,) complex.
 
@@ -345,7 +347,7 @@ def _block_d(p3, p4, p5, p6, metx, mety, s13, s134, s25, s256, sqrt_s, sol, root
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", _nrt=False)
 def _decay(top, b, lep, nu):
     w0, w1, w2, w3 = lep[0] + nu[0], lep[1] + nu[1], lep[2] + nu[2], lep[3] + nu[3]
     s_w = w0 * w0 - w1 * w1 - w2 * w2 - w3 * w3
