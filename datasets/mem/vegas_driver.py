@@ -22,9 +22,9 @@ singularities, like the tt̄ Block D Jacobian near its branch points, an iterati
 spike has both a low estimate and a low variance, so inverse-variance weights favour low
 estimates. Measured on 30 tt̄ events against reference weights at 0.2 %
 (``python benchmarks/mem_vegas_bias.py``, ``benchmarks/results/mem_vegas_bias.json``, with the
-multi-channel tt̄ integrand): at a 1 % target, inverse-variance weighting is low by 0.5 % on
-average (mean pull −0.6 ± 0.2), this weighting +0.05 % (+0.03 ± 0.22); at 5 %, −2.0 % and
-+0.6 %. With Block D as the only channel, whose spikes are far larger, inverse variance was low
+multi-channel tt̄ integrand): at a 1 % target, inverse-variance weighting is low by 0.6 % on
+average (mean pull −0.7 ± 0.2), this weighting +0.01 % (−0.02 ± 0.24); at 5 %, −1.8 % and
++0.7 %. With Block D as the only channel, whose spikes are far larger, inverse variance was low
 by 1.4 % at 1 % and 4.7 % at 5 % (the same benchmark at commit 39d82bf).
 The price is a larger, honest error: more events need a further pass. χ² uses each pass's mean iteration variance, so that an
 iteration which missed a spike does not fail the event on its own small error.
