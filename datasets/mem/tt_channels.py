@@ -45,10 +45,10 @@ import numpy as np
 from hepsurrogates.exceptions import InvalidArgumentError
 
 from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W
-from .tt_kernel import _block_d, _mdot, block_d_det
+from .tt_kernel import SOLUTION_COLUMNS, _block_d, _mdot, block_d_det
 
-__all__ = ["CHANNELS", "SOLUTION_COLUMNS", "CHANNEL_WEIGHTS", "NU_T_WIDTH", "bw_density", "bw_map", "cone_frame", "ellipse_point",
-           "ellipse_density", "second_pz", "ellipse_channel", "transverse_channel", "channel_solutions",
+__all__ = ["CHANNELS", "SOLUTION_COLUMNS", "CHANNEL_WEIGHTS", "NU_T_WIDTH", "bw_density", "bw_map", "cone_frame",
+           "ellipse_point", "ellipse_density", "second_pz", "ellipse_channel", "transverse_channel", "channel_solutions",
            "mixture_density", "validate_channel_weights"]
 
 _TWO_PI = 2.0 * np.pi
@@ -58,10 +58,6 @@ CHANNELS = ("block_d", "ellipse_1_s25", "ellipse_2_s13", "ellipse_1_s256", "elli
 #: few settings by evaluations and converged events at 1 % on 70 tt̄ events; the weights do not
 #: depend on them
 CHANNEL_WEIGHTS = (0.45, 0.125, 0.125, 0.125, 0.125, 0.05)
-#: columns of a row of the solution array of :func:`channel_solutions`: ν₁ (E, p⃗) in 0–3, ν₂ in
-#: 4–7, (s₁₃, s₁₃₄, s₂₅, s₂₅₆) in 8–11, Block D's Jacobian in 12 (one array rather than four: numba
-#: reference-counts each array an inlined function receives, with atomic instructions)
-SOLUTION_COLUMNS = 13
 #: width (GeV) of the Cauchy maps of ν₁T about MET/2 in the transverse channel
 NU_T_WIDTH = 40.0
 
@@ -270,12 +266,12 @@ def transverse_channel(p35, p46, metx, mety, s134, s256, ux, uy, sol):
     py = 0.5 * mety + NU_T_WIDTH * np.tan(np.pi * (uy - 0.5))
     n1, z10, z11 = _pz_roots(p35, px, py, s134)
     n2, z20, z21 = _pz_roots(p46, metx - px, mety - py, s256)
+    qx, qy = metx - px, mety - py
     n = 0
     for a in range(n1):
         za = z10 if a == 0 else z11
         for b in range(n2):
             zb = z20 if b == 0 else z21
-            qx, qy = metx - px, mety - py
             sol[n, 0], sol[n, 1], sol[n, 2], sol[n, 3] = np.sqrt(px * px + py * py + za * za), px, py, za
             sol[n, 4], sol[n, 5], sol[n, 6], sol[n, 7] = np.sqrt(qx * qx + qy * qy + zb * zb), qx, qy, zb
             n += 1

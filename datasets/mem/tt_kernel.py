@@ -26,10 +26,15 @@ import numpy as np
 
 from .constants import G_FERMI, GAMMA_TOP, GAMMA_W, M_TOP, M_W
 
-__all__ = ["tt_point_kinematics", "block_d_det", "N_OUT"]
+__all__ = ["tt_point_kinematics", "block_d_det", "N_OUT", "SOLUTION_COLUMNS"]
 
 #: Per (point, permutation, solution): valid, jac, x1, x2, mu, tau1, rho, decay.
 N_OUT = 8
+#: columns of a row of the solution array of :func:`_block_d` and
+#: :func:`.tt_channels.channel_solutions`: ν₁ (E, p⃗) in 0–3, ν₂ in 4–7, (s₁₃, s₁₃₄, s₂₅, s₂₅₆) in
+#: 8–11, Block D's Jacobian in 12 (one array rather than four: numba reference-counts each array
+#: an inlined function receives, with atomic instructions)
+SOLUTION_COLUMNS = 13
 _NEWTON_STEPS = 6
 _G2 = 4.0 * np.sqrt(2.0) * G_FERMI * M_W * M_W
 
@@ -362,7 +367,7 @@ def tt_point_kinematics(vis, s, met, sqrt_s):
     :data:`N_OUT` (valid = 1.0 or 0.0)."""
     npts = vis.shape[0]
     out = np.zeros((npts, 2, 4, N_OUT))
-    sol = np.empty((4, 13))
+    sol = np.empty((4, SOLUTION_COLUMNS))
     roots = np.empty(4, dtype=np.complex128)
     width2 = (M_TOP * GAMMA_TOP) ** 2
     for i in range(npts):
