@@ -38,7 +38,7 @@ Hypothesis gg, q q̄ → tt̄ → b ℓ⁺ν b̄ ℓ⁻ν̄ at leading order (:m
   channel c with probability α_c (:data:`.tt_channels.CHANNEL_WEIGHTS`, ``channel_weights``). The
   integral is the same for any weights; ``channel_weights=(1, 0, 0, 0, 0, 0)`` is Block D alone,
   equal point by point to the numpy reference. Measured on 30 tt̄ events at 1 % with up to 1.6M
-  evaluations, in one run: 25 of 30 converge at 0.14 s/event against 22 of 30 at 0.28 s/event for
+  evaluations, in one run: 25 of 30 converge at 0.13 s/event against 22 of 30 at 0.28 s/event for
   Block D alone (``benchmarks/results/mem_budget_1600k.json``), and the weights agree with 0.2 %
   references without bias (``benchmarks/results/mem_vegas_bias.json``).
 * Initial state: the sum of the six final-state momenta, boosted to zero transverse momentum
