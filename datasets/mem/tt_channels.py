@@ -112,7 +112,7 @@ def cone_frame(pl, pb, s_w, s_t):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _ellipse_vector(pl, frame, t):
+def ellipse_point(pl, frame, t):
     """(ok, E, p_x, p_y, p_z) of ν at azimuth t on the cone of :func:`cone_frame`; ok is False if E
     is not > 0."""
     kx, ky, kz, cos_psi, a1 = frame[0], frame[1], frame[2], frame[3], frame[4]
@@ -138,14 +138,6 @@ def _ellipse_vector(pl, frame, t):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def ellipse_point(pl, frame, t, nu):
-    """ν (E, p⃗) at azimuth t on the cone of :func:`cone_frame`, into ``nu`` (4,); returns False if
-    E is not > 0."""
-    ok, nu[0], nu[1], nu[2], nu[3] = _ellipse_vector(pl, frame, t)
-    return ok
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")
 def ellipse_density(pl, pb, frame, nu):
     """|det ∂(s_w, s_t, t)/∂ν⃗| at ν on the cone of ``frame`` = |∇s_w × ∇s_t| / |dν⃗/dt|."""
     kx, ky, kz, a1 = frame[0], frame[1], frame[2], frame[4]
@@ -163,8 +155,9 @@ def ellipse_density(pl, pb, frame, nu):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _pz_roots(pl, px, py, s_w):
-    """(count ≤ 2, z₀, z₁): the p_z roots of :func:`second_pz`."""
+def second_pz(pl, px, py, s_w):
+    """(count ≤ 2, z₀, z₁): the p_z roots of the massless ν with transverse (px, py) and
+    (ν + pl)² = s_w (a duplicated root counted once)."""
     b = 0.5 * (s_w - _mdot(pl, pl)) + px * pl[1] + py * pl[2]
     el, lz = pl[0], pl[3]
     a = el * el - lz * lz
@@ -188,14 +181,6 @@ def _pz_roots(pl, px, py, s_w):
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def second_pz(pl, px, py, s_w, z):
-    """p_z roots (into ``z``, ≤ 2) of the massless ν with transverse (px, py) and (ν + pl)² = s_w;
-    returns their count."""
-    n, z[0], z[1] = _pz_roots(pl, px, py, s_w)
-    return n
-
-
-@numba.njit(cache=True, error_model="numpy", inline="always")
 def ellipse_channel(pl, pb, pl2, metx, mety, s_w, s_t, s_w2, t, sol, a, b):
     """Solutions of an ellipse channel: ν_a on the cone of (pl, pb, s_w, s_t) at azimuth t, ν_b with
     transverse MET − ν_aT and (ν_b + pl2)² = s_w2; fills sol[k, a:a+4] with ν_a and sol[k, b:b+4]
@@ -203,11 +188,11 @@ def ellipse_channel(pl, pb, pl2, metx, mety, s_w, s_t, s_w2, t, sol, a, b):
     found, frame = cone_frame(pl, pb, s_w, s_t)
     if not found:
         return 0
-    ok, ea, ax, ay, az = _ellipse_vector(pl, frame, t)
+    ok, ea, ax, ay, az = ellipse_point(pl, frame, t)
     if not ok:
         return 0
     px, py = metx - ax, mety - ay
-    n, z0, z1 = _pz_roots(pl2, px, py, s_w2)
+    n, z0, z1 = second_pz(pl2, px, py, s_w2)
     for k in range(n):
         z = z0 if k == 0 else z1
         sol[k, a], sol[k, a + 1], sol[k, a + 2], sol[k, a + 3] = ea, ax, ay, az
@@ -264,8 +249,8 @@ def transverse_channel(p35, p46, metx, mety, s134, s256, ux, uy, sol):
     (up to 2 × 2 solutions; both W masses free); returns the count."""
     px = 0.5 * metx + NU_T_WIDTH * np.tan(np.pi * (ux - 0.5))
     py = 0.5 * mety + NU_T_WIDTH * np.tan(np.pi * (uy - 0.5))
-    n1, z10, z11 = _pz_roots(p35, px, py, s134)
-    n2, z20, z21 = _pz_roots(p46, metx - px, mety - py, s256)
+    n1, z10, z11 = second_pz(p35, px, py, s134)
+    n2, z20, z21 = second_pz(p46, metx - px, mety - py, s256)
     qx, qy = metx - px, mety - py
     n = 0
     for a in range(n1):

@@ -53,8 +53,8 @@ from .constants import GAMMA_TOP, M_TOP, M_Z
 from .pdf import LHAGrid
 from .pdf_kernel import LogCubicTables, pack_logcubic, xf_logcubic_pair
 from .transfer import integration_range
-from .tt_channels import CHANNEL_WEIGHTS, SOLUTION_COLUMNS, channel_solutions, mixture_density, validate_channel_weights
-from .tt_kernel import _decay
+from .tt_channels import CHANNEL_WEIGHTS, channel_solutions, mixture_density, validate_channel_weights
+from .tt_kernel import SOLUTION_COLUMNS, _decay
 from .tt_matrix_element import ALPHA_S_MZ
 
 if TYPE_CHECKING:
