@@ -23,6 +23,7 @@ from pathlib import Path
 
 from hepsurrogates.datasets import generate, sample_names
 from hepsurrogates.datasets.generate import STAGES
+
 from hepsurrogates.provenance import provenance_record
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import awkward as ak
 import numpy as np
-from scipy import special, stats
-
 from hepsurrogates.datasets.detector import resolution as res
 from hepsurrogates.datasets.detector.jets import RESPONSE_MEAN
+from scipy import special, stats
+
 from hepsurrogates.fileset import load_fileset
 from hepsurrogates.nanoio import open_events
 

@@ -7,11 +7,10 @@ this step (gen-level flags, jets, detector) is columnar.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import time
 
 import numpy as np
 

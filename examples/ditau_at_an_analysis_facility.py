@@ -17,8 +17,7 @@ import os
 
 import awkward as ak
 import numpy as np
-
-from hepsurrogates.models.ditau_features import CHANNELS
+from hepsurrogates.models.ditau.features import CHANNELS
 from hepsurrogates.models.shipped import load_shipped
 from hepsurrogates.processors.demo import demo_fileset
 from hepsurrogates.processors.ditau import DiTauMassProcessor

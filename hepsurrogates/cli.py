@@ -79,7 +79,7 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 def _cmd_train_mem(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from hepsurrogates.training.mem import MEMTrainConfig, train_mem
+    from hepsurrogates.training.mem.train import MEMTrainConfig, train_mem
 
     if not args.data or not args.teacher:
         raise InvalidArgumentError("train mem needs --data FILESET and --teacher TEACHDIR (the output of 'teach mem')")
@@ -108,7 +108,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return _cmd_train_mem(args)
     if args.family != "ditau":
         raise InvalidArgumentError(f"train: unknown family {args.family!r} (available: ditau, mem)")
-    from hepsurrogates.training.ditau import DiTauTrainConfig, train_ditau
+    from hepsurrogates.training.ditau.train import DiTauTrainConfig, train_ditau
 
     if args.data and len(args.data) > 1:
         raise InvalidArgumentError("train ditau takes one --data fileset")
@@ -229,7 +229,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 def _cmd_teach(args: argparse.Namespace) -> int:
     if args.family != "mem":
         raise InvalidArgumentError(f"teach: unknown family {args.family!r} (available: mem)")
-    from hepsurrogates.datasets.mem.teach import teach_mem
+    from hepsurrogates.datasets.teachers.mem.teach import teach_mem
 
     points = []
     for text in args.hza_point or []:

@@ -41,10 +41,14 @@ from hepsurrogates.exceptions import (
     NonFiniteFeatureError,
 )
 
-__all__ = ["CARD_KEY", "CARD_SCHEMA_VERSION", "ModelBundle", "validate_card", "graph_sha256", "embed_card"]
+__all__ = ["CARD_KEY", "CARD_SCHEMA_VERSION", "KNOWN_SCHEMA_VERSIONS", "ModelBundle", "validate_card", "graph_sha256",
+           "embed_card"]
 
 CARD_KEY = "hepsurrogates.card"
-CARD_SCHEMA_VERSION = "1.0.0"
+#: the schema of the cards written now (1.1.0 adds the training domain)
+CARD_SCHEMA_VERSION = "1.1.0"
+#: the schemas a card may follow when it is loaded
+KNOWN_SCHEMA_VERSIONS = ("1.0.0", "1.1.0")
 
 
 @cache
@@ -52,7 +56,7 @@ def _schema(version: str) -> dict[str, Any]:
     try:
         text = resources.files("hepsurrogates").joinpath("schemas", "model_card", f"{version}.json").read_text()
     except FileNotFoundError:
-        raise CardSchemaError(f"card schema_version {version!r} is not known (known: {CARD_SCHEMA_VERSION})") from None
+        raise CardSchemaError(f"card schema_version {version!r} is not known (known: {', '.join(KNOWN_SCHEMA_VERSIONS)})") from None
     return json.loads(text)
 
 
@@ -219,6 +223,11 @@ class ModelBundle:
     def output_names(self) -> list[str]:
         return [o["name"] for o in self.card["outputs"]]
 
+    @property
+    def domain(self) -> dict[str, Any] | None:
+        """The training domain of the card (schema ≥ 1.1.0), or None."""
+        return self.card.get("domain")
+
     # -- inference ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -256,6 +265,16 @@ class ModelBundle:
             counts = bad.sum(axis=0)
             named = [f"{self.feature_names[i]} ({int(c)} rows)" for i, c in enumerate(counts) if c]
             raise NonFiniteFeatureError(f"{self.name}: non-finite input features: {', '.join(named)}")
+
+    def run(self, x: np.ndarray, threads: int = 1) -> dict[str, np.ndarray]:
+        """Run the graph on ``x`` (n × width); every output by its card name, as float32 arrays."""
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        self.check_inputs(x)
+        outputs = self.session(threads).run(None, {self.card["inputs"]["name"]: x}) if len(x) else None
+        out = {}
+        for i, name in enumerate(self.output_names):
+            out[name] = outputs[i] if outputs is not None else np.zeros((0,), dtype=np.float32)
+        return out
 
     def predict(self, x: np.ndarray, threads: int = 1) -> np.ndarray:
         """Run the graph on ``x`` (n × width); returns the first output as float32 (n,) or (n, k)."""

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from hepsurrogates.models.ditau_features import CHANNELS
+from hepsurrogates.models.ditau.features import CHANNELS
 
 __all__ = ["save_results", "summarise", "plot_histograms"]
 

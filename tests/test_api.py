@@ -21,8 +21,9 @@ def test_docstring_examples_run(name):
 
 
 def test_public_api_is_pinned():
-    import hepsurrogates
     import hepsurrogates.datasets
+
+    import hepsurrogates
     import hepsurrogates.exceptions
 
     assert sorted(hepsurrogates.__all__) == ["__version__", "exceptions", "kinematics"]

@@ -8,15 +8,14 @@ import awkward as ak
 import numpy as np
 import pytest
 import uproot
-from scipy import stats
-from stat_tools import binomial_pull, fit_gaussian_core
-
 from hepsurrogates.datasets import generate, load_fileset, open_events
 from hepsurrogates.datasets.detector import resolution as res
 from hepsurrogates.datasets.detector.jets import RESPONSE_MEAN
 from hepsurrogates.datasets.detector.taus import MEDIUM
 from hepsurrogates.datasets.genrecord import STATUS_FLAG_BITS
 from hepsurrogates.datasets.nanoaod import read_provenance
+from scipy import stats
+from stat_tools import binomial_pull, fit_gaussian_core
 
 RECO = {"Muon", "Electron", "Tau", "Jet", "MET", "PV", "Pileup"}
 GEN = {"GenPart", "GenJet", "GenMET", "GenVisTau", "Generator", "LHEPart"}

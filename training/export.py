@@ -12,9 +12,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
-
 from hepsurrogates.models.bundle import ModelBundle, embed_card
+from torch import nn
 
 __all__ = ["export_bundle", "ParityError", "torch_onnx_max_deviation"]
 

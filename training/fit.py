@@ -93,7 +93,7 @@ def fit(
     ``val_loss_fn`` (default: the training loss) on the validation set is restored.
 
     ``augment(x_batch, generator)``, when given, transforms every training batch before the
-    forward pass (e.g. a random symmetry of the target, :mod:`.mem_symmetries`); the validation
+    forward pass (e.g. a random symmetry of the target, :mod:`.symmetries`); the validation
     set is evaluated as given."""
     val_loss_fn = val_loss_fn or loss_fn
     from tqdm.auto import tqdm

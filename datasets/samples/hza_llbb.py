@@ -46,7 +46,13 @@ from hepsurrogates.exceptions import InvalidArgumentError
 
 from .base import SampleSpec
 from .hard_process import (
-    OUTGOING, RESONANCE, find_unique, four_momentum, initial_state, require_mother, take,
+    OUTGOING,
+    RESONANCE,
+    find_unique,
+    four_momentum,
+    initial_state,
+    require_mother,
+    take,
 )
 
 __all__ = ["SAMPLE", "PUBLISHED_POINTS", "BW_CUTOFF"]

@@ -41,7 +41,13 @@ from hepsurrogates.constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W
 
 from .base import SampleSpec
 from .hard_process import (
-    OUTGOING, RESONANCE, find_unique, four_momentum, initial_state, require_mother, take,
+    OUTGOING,
+    RESONANCE,
+    find_unique,
+    four_momentum,
+    initial_state,
+    require_mother,
+    take,
 )
 
 __all__ = ["SAMPLE"]

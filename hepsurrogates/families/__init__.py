@@ -1,0 +1,1 @@
+"""The family registry (filled in by the family-contract change)."""

@@ -1,0 +1,1 @@
+"""The ``ditau`` family's features (the one definition of each input) and its baseline, FastMTT."""

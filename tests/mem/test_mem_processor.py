@@ -1,0 +1,296 @@
+"""MEMProcessor: eager = dask, columns read, empty chunks, the discriminant, skims, every runner
+path, real CMS NanoAOD, ``hepsurrogates run --surrogates mem`` and bad input."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import awkward as ak
+import dask
+import dask_awkward as dak
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from hepsurrogates.datasets import generate  # noqa: E402
+from hepsurrogates.models.bundle import ModelBundle  # noqa: E402
+from hepsurrogates.models.mem.features import FEATURE_BRANCHES, mem_feature_matrix  # noqa: E402
+from hepsurrogates.models.shipped import MEM_SHIPPED, SHIPPED, load_shipped  # noqa: E402
+from hepsurrogates.processors.mem import MEMProcessor, discriminant, load_mem_bundles  # noqa: E402
+from hepsurrogates.processors.runner import EXECUTORS, dask_client, run_processor  # noqa: E402
+from hepsurrogates.training.mem.data import MEMDesign  # noqa: E402
+from hepsurrogates.training.mem.train import MEMTrainConfig, train_mem_arrays  # noqa: E402
+
+from hepsurrogates.cli import main  # noqa: E402
+from hepsurrogates.exceptions import (  # noqa: E402
+    CardMismatchError,
+    InvalidArgumentError,
+    MissingBranchError,
+    MissingInputFileError,
+    NonFiniteFeatureError,
+)
+from hepsurrogates.families.mem.llbb import LLBBSelection, select_llbb  # noqa: E402
+from hepsurrogates.nanoio import open_events  # noqa: E402
+
+torch.set_num_threads(1)
+COFFEA = Path(__file__).parents[1] / "data" / "coffea"
+POINTS = ((261.40, 150.50), (400.0, 250.0))
+#: a loose ℓℓbb selection (no isolation, no electron ID): coffea's tt̄ NanoAOD sample has no event
+#: with two tight isolated leptons, so the default selection finds none there
+LOOSE = LLBBSelection(lepton_pt=10.0, leading_lepton_pt=20.0, muon_iso=1e9, electron_iso=1e9, electron_id=0)
+
+
+def mem_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's 300 tt̄ events (shared on disk with test_mem_training.py)."""
+    base = tmp_path_factory.getbasetemp() / "mem_ttbar"
+    fileset = base / "fileset.json"
+    if not fileset.is_file():
+        generate("ttbar_dilepton", 300, seed=41, out_dir=base, workers=1, chunk_size=300, progress=False)
+    return fileset
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> tuple[Path, str]:
+    fileset = mem_sample(tmp_path_factory)
+    (path,) = json.loads(fileset.read_text())["ttbar_dilepton"]["files"]
+    return fileset, path
+
+
+@pytest.fixture(scope="module")
+def bundle_dir(sample, tmp_path_factory) -> Path:
+    """Tiny DY, tt̄ and H → ZA bundles fitted for 2 epochs to synthetic targets of the sample's
+    features (the processor only needs deterministic bundles with the right cards)."""
+    _, path = sample
+    record = select_llbb(open_events(path))
+    x = mem_feature_matrix(record)[ak.to_numpy(record.valid)]
+    out = tmp_path_factory.mktemp("mem_bundles")
+    targets = {"DY": 3.0 + np.log10(x[:, 0] / 50.0), "TT": 21.0 + 0.5 * np.log10(x[:, 5] / 50.0)}
+    for h, y in targets.items():
+        cfg = MEMTrainConfig(hypothesis=h, hidden_layers=2, width=16, max_epochs=2, batch_size=32)
+        train_mem_arrays(cfg, MEMDesign.from_arrays(x, y), out)
+    rows = [np.column_stack([x, np.full((len(x), 2), p, np.float32)]) for p in ((261.4, 150.5), (500.0, 300.0))]
+    xh = np.concatenate(rows).astype(np.float32)
+    yh = 10.0 + 0.01 * xh[:, 14] - 0.01 * xh[:, 15] + np.log10(xh[:, 0] / 50.0)
+    design = MEMDesign(xh, yh, np.tile(np.arange(len(x)), 2), np.repeat(["a", "b"], len(x)), np.full(len(xh), "t"),
+                       np.zeros(len(xh)))
+    train_mem_arrays(MEMTrainConfig(hypothesis="HZA", hidden_layers=2, width=16, max_epochs=2, batch_size=32), design, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def bundles(bundle_dir):
+    return load_mem_bundles(bundle_dir)
+
+
+def _values(column) -> np.ndarray:
+    return ak.to_numpy(ak.fill_none(column, np.nan)).astype(np.float64)
+
+
+def test_eager_and_dask_agree_and_d_is_the_formula(bundles, sample):
+    _, path = sample
+    proc = MEMProcessor(bundles, hza_points=POINTS, gamma=2.5)
+    assert proc.output_fields == ["memDY", "memTT", "memHZA_261p40_150p50", "memHZA_400p00_250p00", "memD"]
+    eager, record = proc.attach(open_events(path))
+    lazy, _ = proc.attach(open_events(path, mode="dask"))
+    computed = lazy.Surrogate.compute()
+    valid = ak.to_numpy(record.valid)
+    assert valid.sum() > 50
+    for f in proc.output_fields:
+        a, b = _values(eager.Surrogate[f]), _values(computed[f])
+        assert np.array_equal(a, b, equal_nan=True), f
+        assert np.isfinite(a[valid]).all() and np.isnan(a[~valid]).all(), f  # None exactly without ll+bb
+    s_dy, s_tt, d = (_values(eager.Surrogate[f])[valid] for f in ("memDY", "memTT", "memD"))
+    w_dy, w_tt = 10.0 ** -s_dy, 10.0 ** -s_tt
+    assert np.allclose(d, w_tt / (w_tt + 2.5 * w_dy), rtol=1e-6, atol=1e-12)
+    assert ((d >= 0) & (d <= 1)).all()
+    # the mass points differ, and the parametric inputs really are the constants
+    assert not np.allclose(_values(eager.Surrogate.memHZA_261p40_150p50)[valid], _values(eager.Surrogate.memHZA_400p00_250p00)[valid])
+    hza = bundles["HZA"]
+    x = mem_feature_matrix(record)[valid]
+    expect = hza.predict(np.column_stack([x, np.full((len(x), 2), POINTS[1], np.float32)]))
+    assert np.allclose(_values(eager.Surrogate.memHZA_400p00_250p00)[valid], expect, rtol=1e-6)
+    out_e = proc.process(open_events(path, metadata={"dataset": "t"}))["t"]
+    (out_d,) = dask.compute(proc.process(open_events(path, mode="dask", metadata={"dataset": "t"}))["t"])
+    assert out_e["entries"] == out_d["entries"] == 300 and out_e["with_llbb"] == out_d["with_llbb"] == valid.sum()
+    for key in proc.output_fields:
+        assert np.allclose(out_e["hists"][key].values(), out_d["hists"][key].values()), key
+        assert out_e["hists"][key].sum().value == valid.sum()
+
+
+def test_discriminant_is_stable_in_the_tails():
+    s_dy = np.array([0.0, 300.0, 3.0, 30.0])
+    s_tt = np.array([300.0, 0.0, 3.0, 30.0 + np.log10(3.0)])
+    d = discriminant(s_dy, s_tt, gamma=1.0)
+    assert np.all(np.isfinite(d))
+    assert d[0] == pytest.approx(1e-300, rel=1e-6) and d[1] == 1.0 and d[2] == pytest.approx(0.5)
+    assert d[3] == pytest.approx(0.25)  # W_tt = W_DY / 3
+    assert discriminant(s_dy[2:3], s_tt[2:3], gamma=3.0)[0] == pytest.approx(0.25)
+
+
+def test_surrogate_columns_read_exactly_the_llbb_branches(bundles, sample):
+    proc = MEMProcessor(bundles, hza_points=POINTS)
+    events, _ = proc.attach(open_events(sample[1], mode="dask"))
+    (columns,) = dak.necessary_columns(events.Surrogate).values()
+    assert sorted(columns) == sorted(FEATURE_BRANCHES)
+    (columns,) = dak.necessary_columns(events.Surrogate.memHZA_261p40_150p50).values()
+    assert sorted(columns) == sorted(FEATURE_BRANCHES)
+
+
+def test_zero_length_chunk(bundles, sample):
+    proc = MEMProcessor(bundles, hza_points=POINTS)
+    out = proc.process(open_events(sample[1], metadata={"dataset": "t"})[:0])["t"]
+    assert out["entries"] == 0 and out["with_llbb"] == 0
+    assert all(h.sum().value == 0 for h in out["hists"].values())
+
+
+def test_absent_bundles_are_skipped(bundles, sample):
+    proc = MEMProcessor({"DY": bundles["DY"], "TT": None})
+    assert proc.output_fields == ["memDY"]
+    events, _ = proc.attach(open_events(sample[1]))
+    assert events.Surrogate.fields == ["memDY"]
+    assert MEMProcessor({"HZA": bundles["HZA"]}).output_fields == ["memHZA_261p40_150p50"]
+
+
+@pytest.mark.parametrize("fmt", ["root", "parquet"])
+def test_skim_reads_back_with_nanoaod_schema(bundles, sample, tmp_path, fmt):
+    proc = MEMProcessor(bundles, hza_points=POINTS, skim_dir=str(tmp_path), skim_format=fmt)
+    out = proc.process(open_events(sample[1], metadata={"dataset": "t"}))["t"]
+    (path,) = out["skim"]
+    if fmt == "root":
+        skim = open_events(path)
+    else:
+        from coffea.nanoevents import NanoEventsFactory
+
+        from hepsurrogates.nanoschema import PresentCollectionsNanoAODSchema
+        skim = NanoEventsFactory.from_parquet(path, schemaclass=PresentCollectionsNanoAODSchema, mode="eager").events()
+    assert len(skim) == out["with_llbb"]
+    assert set(proc.output_fields) == set(skim.Surrogate.fields)
+    again, record = MEMProcessor(bundles, hza_points=POINTS).attach(skim)
+    assert ak.all(record.valid)
+    for f in proc.output_fields:
+        assert np.allclose(_values(again.Surrogate[f]), _values(skim.Surrogate[f]), rtol=1e-6), f
+
+
+def test_every_runner_path_gives_the_same_result(bundles, sample):
+    fileset = {"tt": {"files": {sample[1]: "Events"}}}
+    reference = None
+    with dask_client(workers=1) as client:
+        for executor in EXECUTORS:
+            proc = MEMProcessor(bundles, hza_points=POINTS)
+            res = run_processor(fileset, proc, executor=executor, workers=1, chunksize=120,
+                                client=client if executor in ("dask", "dataset-tools", "dask-runner") else None)["tt"]
+            assert res["entries"] == 300, executor
+            values = {k: h.values() for k, h in res["hists"].items()}
+            if reference is None:
+                reference = (values, res["with_llbb"])
+            assert res["with_llbb"] == reference[1] > 50, executor
+            for k, v in values.items():
+                assert np.allclose(v, reference[0][k]), (executor, k)
+
+
+def test_real_cms_nanoaod(bundles):
+    """coffea's tt̄ NanoAOD v12 sample (200 events): no event has two tight isolated leptons, so the
+    default selection finds no ℓℓbb event; a loose selection finds some, with finite outputs."""
+    path = COFFEA / "nano_tt_v12.root"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # coffea: cross-references of real NanoAOD
+        events = open_events(path)
+        lazy_events = open_events(path, mode="dask")
+    mu, el = events.Muon, events.Electron
+    n_tight = (ak.num(mu[(mu.pt > 20) & mu.tightId & (mu.pfRelIso04_all < 0.15)])
+               + ak.num(el[(el.pt > 20) & (el.cutBased >= 3) & (el.pfRelIso03_all < 0.15)]))
+    assert ak.sum(n_tight >= 2) == 0 and ak.sum(n_tight == 1) > 50
+    default = MEMProcessor(bundles).process(events)
+    assert default["events"]["with_llbb"] == 0
+    proc = MEMProcessor(bundles, hza_points=POINTS, selection=LOOSE)
+    attached, record = proc.attach(events)
+    valid = ak.to_numpy(record.valid)
+    assert 0.15 < valid.mean() < 0.6  # measured 57 of 200
+    for f in proc.output_fields:
+        v = _values(attached.Surrogate[f])
+        assert np.isfinite(v[valid]).all() and np.isnan(v[~valid]).all(), f
+    d = _values(attached.Surrogate.memD)[valid]
+    assert ((d >= 0) & (d <= 1)).all()
+    lazy, _ = proc.attach(lazy_events)
+    assert np.array_equal(_values(lazy.Surrogate.memDY.compute()), _values(attached.Surrogate.memDY), equal_nan=True)
+
+
+def test_cli_run_mem(bundle_dir, sample, tmp_path, capsys):
+    fileset, _ = sample
+    out = tmp_path / "run"
+    code = main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--mem-bundle-dir", str(bundle_dir),
+                 "--mem-hza-point", "300,200", "--executor", "iterative", "--skim", "none", "--out", str(out), "-q"])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["columns"] == ["memDY", "memTT", "memHZA_300p00_200p00", "memD"]
+    summary = json.loads((out / "summary.json").read_text())
+    ds = summary["datasets"]["ttbar_dilepton"]
+    assert ds["entries"] == 300 and ds["with_llbb"] > 50 and summary["gamma"] == 1.0
+    assert summary["bundles"]["DY"].endswith("mem_dy.onnx")
+    assert (out / "hists.pkl").is_file() and (out / "plots" / "ttbar_dilepton_mem.png").stat().st_size > 1000
+    # bad input: exit codes a script can rely on
+    assert main(["run", "--fileset", str(fileset), "--surrogates", "ditau", "mem", "--out", str(out), "-q"]) == 2
+    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--mem-bundle-dir", str(tmp_path / "none"),
+                 "--out", str(out), "-q"]) == 4
+    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--mem-bundle-dir", str(bundle_dir),
+                 "--mem-hza-point", "900,100", "--out", str(out), "-q"]) == 2
+    assert "outside the bundle's training range" in capsys.readouterr().err
+
+
+def test_bad_bundles_and_options(bundles):
+    ditau = load_shipped("ditau_mass")
+    with pytest.raises(CardMismatchError, match="'ditau' bundle"):
+        MEMProcessor({"DY": ditau})
+    with pytest.raises(CardMismatchError, match="trained for hypothesis 'DY'"):
+        MEMProcessor({"TT": bundles["DY"]})
+    with pytest.raises(CardMismatchError, match="inputs"):
+        MEMProcessor({"DY": _retagged(bundles["HZA"], "DY")})
+    with pytest.raises(InvalidArgumentError, match="unknown hypothesis"):
+        MEMProcessor({"WW": bundles["DY"]})
+    with pytest.raises(InvalidArgumentError, match="no MEM bundle"):
+        MEMProcessor({"DY": None, "TT": None})
+    with pytest.raises(InvalidArgumentError, match="gamma"):
+        MEMProcessor(bundles, gamma=0.0)
+    with pytest.raises(InvalidArgumentError, match="M_A < M_H"):
+        MEMProcessor(bundles, hza_points=[(100.0, 200.0)])
+    with pytest.raises(InvalidArgumentError, match="training range"):
+        MEMProcessor(bundles, hza_points=[(700.0, 200.0)])
+    assert MEMProcessor(bundles, hza_points=[(700.0, 200.0)], allow_extrapolation=True).hza_points == ((700.0, 200.0),)
+    with pytest.raises(InvalidArgumentError, match="skim format"):
+        MEMProcessor(bundles, skim_dir="x", skim_format="csv")
+    if not any(n in SHIPPED for n in MEM_SHIPPED.values()):
+        with pytest.raises(InvalidArgumentError, match="none shipped"):
+            MEMProcessor()
+
+
+def _retagged(bundle: ModelBundle, hypothesis: str) -> ModelBundle:
+    """The same bundle with its card claiming another hypothesis (to reach the feature check)."""
+    card = json.loads(json.dumps(bundle.card))
+    card["training"]["hypothesis"] = hypothesis
+    return ModelBundle(model_bytes=bundle.model_bytes, card=card, path=bundle.path)
+
+
+def test_bad_events(bundles, sample, tmp_path):
+    proc = MEMProcessor(bundles)
+    events = open_events(sample[1], metadata={"dataset": "t"})
+    with pytest.raises(MissingBranchError, match="Jet_pt"):
+        proc.process(ak.without_field(events, "Jet"))
+    met = events.MET
+    bad = ak.with_field(events, ak.with_field(met, ak.where(np.arange(len(events)) % 5 == 0, np.nan, met.pt), "pt"), "MET")
+    with pytest.raises(NonFiniteFeatureError, match="met_pt"):
+        proc.process(bad)
+    with pytest.raises(MissingInputFileError):
+        run_processor({"t": [str(tmp_path / "missing.root")]}, proc, executor="iterative")
+
+
+def test_processor_pickles(bundles, sample):
+    import cloudpickle
+
+    proc = MEMProcessor(bundles, hza_points=POINTS, gamma=2.0)
+    clone = cloudpickle.loads(cloudpickle.dumps(proc))
+    a, _ = proc.attach(open_events(sample[1]))
+    b, _ = clone.attach(open_events(sample[1]))
+    assert np.array_equal(_values(a.Surrogate.memD), _values(b.Surrogate.memD), equal_nan=True)
