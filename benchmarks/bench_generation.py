@@ -23,7 +23,6 @@ from pathlib import Path
 
 from hepsurrogates.datasets import generate, sample_names
 from hepsurrogates.datasets.generate import STAGES
-
 from hepsurrogates.provenance import provenance_record
 
 

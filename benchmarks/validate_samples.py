@@ -20,10 +20,10 @@ from pathlib import Path
 
 import awkward as ak
 import numpy as np
-from hepsurrogates.datasets.detector import resolution as res
-from hepsurrogates.datasets.detector.jets import RESPONSE_MEAN
 from scipy import special, stats
 
+from hepsurrogates.datasets.detector import resolution as res
+from hepsurrogates.datasets.detector.jets import RESPONSE_MEAN
 from hepsurrogates.fileset import load_fileset
 from hepsurrogates.nanoio import open_events
 
@@ -81,7 +81,7 @@ def validate(htautau: list[str], dy: list[str]) -> dict:
         keep = gpt > 40
         jet_z.append(((rp / gpt - 1) / res.jet_pt_resolution(gpt, geta) + RESPONSE_MEAN)[keep])
         if path in htautau:
-            masses.append(ak.to_numpy(ev.Teacher.higgsMass))
+            masses.append(ak.to_numpy(ev.Teacher.mTauTau))
             taus = gp[(abs(gp.pdgId) == 15) & gp.hasFlags(["isLastCopy"])]
             kids = taus.children
             direct = kids[kids.hasFlags(["isDirectTauDecayProduct"])]

@@ -11,6 +11,7 @@ exit code    meaning
 4            input file missing, unreadable, corrupt or of the wrong schema
 5            the generator or a computation failed
 6            a model bundle does not match what the caller expects
+7            a Dask cluster cannot be reached or started
 ===========  =======================================================
 """
 
@@ -33,6 +34,7 @@ __all__ = [
     "CardMismatchError",
     "FeatureMismatchError",
     "NonFiniteFeatureError",
+    "ClusterError",
 ]
 
 
@@ -133,3 +135,9 @@ class FeatureMismatchError(BundleError, ValueError):
 class NonFiniteFeatureError(BundleError, ValueError):
     """Raised when a feature given to a model is NaN or infinite; the message names the
     feature and the number of bad rows."""
+
+
+class ClusterError(HepSurrogatesError, RuntimeError):
+    """Raised when a Dask scheduler does not answer at its address, or a cluster cannot start."""
+
+    exit_code = 7

@@ -85,8 +85,11 @@ def open_events(
     """NanoEvents of one file with ``NanoAODSchema``, after :func:`check_file`.
 
     Example:
-        >>> events = open_events("htautau_1_0000.root", mode="eager")  # doctest: +SKIP
-        >>> events.Tau.pt
+        >>> from hepsurrogates.processors.demo import demo_fileset
+        >>> path = next(iter(demo_fileset()["htautau"]["files"]))
+        >>> events = open_events(path, mode="eager")
+        >>> len(events), "Tau" in events.fields
+        (2000, True)
     """
     if mode not in ("eager", "virtual", "dask"):
         raise InvalidArgumentError(f"mode must be 'eager', 'virtual' or 'dask', got {mode!r}")

@@ -1,4 +1,13 @@
-"""Save what a run produced: histograms (pickle), a JSON summary and PNG plots per channel."""
+"""Save what a run produced: histograms (one pickle), one JSON summary, PNG plots per dataset and family.
+
+Layout of ``OUT``:
+
+* ``hists.pkl`` (``coffea.util.save``): ``{dataset: {family: {name: hist.Hist}}}``;
+* ``summary.json``: per dataset the entries, the events any family selected, and per family the
+  events it selected, its counters (e.g. channels) and its histogram names; the skim files; the
+  bundles (path and sha256) behind every column; whatever the caller adds (``extra``);
+* ``plots/<dataset>_<family>.png``, drawn by each family's attacher.
+"""
 
 from __future__ import annotations
 
@@ -7,79 +16,50 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from hepsurrogates.models.ditau.features import CHANNELS
+from hepsurrogates.jsonout import plain
 
-__all__ = ["save_results", "summarise", "plot_histograms"]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    return value
+__all__ = ["save_results", "summarise"]
 
 
 def summarise(results: Mapping[str, Any]) -> dict[str, Any]:
-    """Counts per dataset and channel (JSON-ready)."""
-    out = {}
+    """Counts per dataset and family (JSON-ready)."""
+    out: dict[str, Any] = {}
     for name, res in results.items():
-        out[name] = {
-            "entries": int(res["entries"]),
-            "with_pair": int(res["with_pair"]),
-            "channels": {k: int(v) for k, v in res["channels"].items()},
-            "histograms": sorted(res["hists"]),
-        }
+        families = {}
+        for fam, r in res["families"].items():
+            families[fam] = {"selected": int(r["selected"]), **plain(r.get("counts") or {}),
+                             "histograms": sorted(r["hists"])}
+        out[name] = {"entries": int(res["entries"]), "selected": int(res["selected"]), "families": families}
         if isinstance(res.get("skim"), list):
             out[name]["skim_files"] = [str(p) for p in res["skim"]]
     return out
 
 
-def plot_histograms(results: Mapping[str, Any], out_dir: Path) -> list[Path]:
-    """One PNG per dataset: each histogram summed over channels, and m_ML per channel."""
-    import matplotlib
+def save_results(results: Mapping[str, Any], out_dir: str | Path, processor_instance: Any,
+                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``hists.pkl``, ``summary.json`` and ``plots/`` (module docstring); returns the summary.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import mplhep as hep
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    with plt.style.context(hep.style.CMS):
-        for name, res in results.items():
-            fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(18, 7))
-            for key, h in sorted(res["hists"].items()):
-                hep.histplot(h[{"channel": sum}], ax=ax1, label=key.replace("m_", "").replace("ml", "m_ML"))
-            ax1.set_xlabel("mass [GeV]")
-            ax1.set_ylabel("events")
-            ax1.legend()
-            ax1.set_title(f"{name}: all channels", fontsize=18)
-            h = res["hists"]["m_ml"]
-            for i, ch in enumerate(CHANNELS):
-                hep.histplot(h[{"channel": i}], ax=ax2, label=ch)
-            ax2.set_xlabel("$m_{ML}$ [GeV]")
-            ax2.legend()
-            ax2.set_title(f"{name}: $m_{{ML}}$ per channel", fontsize=18)
-            path = out_dir / f"{name}_mass.png"
-            fig.savefig(path, dpi=70)
-            plt.close(fig)
-            paths.append(path)
-    return paths
-
-
-def save_results(results: Mapping[str, Any], out_dir: str | Path, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Write ``hists.pkl`` (coffea.util.save), ``summary.json`` and ``plots/*.png``; returns the summary."""
+    Args:
+        results: ``{dataset: output}`` of :class:`~hepsurrogates.processors.base.SurrogateProcessor`.
+        processor_instance: the processor that produced them (its attachers draw the plots and
+            name the bundles).
+        extra: more JSON-ready entries for the summary (executor, scheduler, options, ...).
+    """
     from coffea.util import save
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    save({name: res["hists"] for name, res in results.items()}, out / "hists.pkl")
-    summary = {"datasets": summarise(results), **_plain(dict(extra or {}))}
-    summary["plots"] = [str(p) for p in plot_histograms(results, out / "plots")]
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    save({name: {fam: r["hists"] for fam, r in res["families"].items()} for name, res in results.items()},
+         out / "hists.pkl")
+    bundles = {a.family: {col: {"bundle": b.path or b.name, "sha256": b.card["sha256"]} for col, b in a.bundles.items()}
+               for a in processor_instance.attachers}
+    summary: dict[str, Any] = {"datasets": summarise(results), "families": processor_instance.families,
+                               "columns": processor_instance.output_fields, "bundles": bundles, **plain(dict(extra or {}))}
+    plots = []
+    attachers = {a.family: a for a in processor_instance.attachers}
+    for name, res in results.items():
+        for fam, r in res["families"].items():
+            plots.append(str(attachers[fam].plot(r["hists"], out / "plots" / f"{name}_{fam}.png", name)))
+    summary["plots"] = plots
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n")
     return summary

@@ -23,6 +23,7 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
+from hepsurrogates.cluster import dask_client
 from hepsurrogates.exceptions import InvalidArgumentError
 from hepsurrogates.nanoio import check_file
 
@@ -30,24 +31,6 @@ __all__ = ["EXECUTORS", "Executor", "dask_client", "normalise_fileset", "run_pro
 
 Executor = Literal["dask", "dataset-tools", "iterative", "futures", "dask-runner"]
 EXECUTORS: tuple[str, ...] = ("dask", "dataset-tools", "iterative", "futures", "dask-runner")
-
-
-@contextlib.contextmanager
-def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
-    """A distributed client: connected to ``scheduler`` or to a new LocalCluster of ``workers``
-    single-threaded worker processes (closed on exit)."""
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        client = Client(scheduler)
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    with LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
-                      dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as client:
-        yield client
 
 
 def normalise_fileset(fileset: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -88,6 +71,18 @@ def _unwrap(result: Mapping[str, Any], name: str) -> Any:
     return inner
 
 
+@contextlib.contextmanager
+def _bars_off_stdout(progress: bool) -> Iterator[None]:
+    """coffea's Runner draws its rich progress bars on stdout whatever its ``status`` (rich ignores
+    the ``disable`` it passes): send them to stderr, or nowhere without ``progress``, so that stdout
+    holds only what the caller prints (the command line's JSON summary)."""
+    import io
+    import sys
+
+    with contextlib.redirect_stdout(sys.stderr if progress else io.StringIO()):
+        yield
+
+
 def run_processor(
     fileset: Mapping[str, Any],
     processor_instance: Any,
@@ -122,7 +117,8 @@ def run_processor(
         ex = (processor.IterativeExecutor(status=progress) if executor == "iterative"
               else processor.FuturesExecutor(workers=workers or 1, status=progress))
         runner = processor.Runner(executor=ex, schema=PresentCollectionsNanoAODSchema, chunksize=chunksize)
-        out = runner(fs, processor_instance=processor_instance, treename="Events")
+        with _bars_off_stdout(progress):
+            out = runner(fs, processor_instance=processor_instance, treename="Events")
         return {name: _unwrap(out, name) for name in fs if name in out}
 
     needs_client = client is None
@@ -132,7 +128,8 @@ def run_processor(
 
             runner = processor.Runner(executor=processor.DaskExecutor(client=cl, status=progress),
                                       schema=PresentCollectionsNanoAODSchema, chunksize=chunksize)
-            out = runner(fs, processor_instance=processor_instance, treename="Events")
+            with _bars_off_stdout(progress):
+                out = runner(fs, processor_instance=processor_instance, treename="Events")
             return {name: _unwrap(out, name) for name in fs if name in out}
         if executor == "dataset-tools":
             from coffea.dataset_tools import DataGroupSpec, apply_to_fileset, preprocess

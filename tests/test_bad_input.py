@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import uproot
-from hepsurrogates.datasets import check_file, generate, load_fileset, open_events
 
 from hepsurrogates import cli
+from hepsurrogates.datasets import check_file, generate, load_fileset, open_events
 from hepsurrogates.exceptions import (
     CorruptInputFileError,
     GenerationError,

@@ -12,11 +12,6 @@ import pytest
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
-from hepsurrogates.models.bundle import CARD_KEY, ModelBundle, embed_card, validate_card  # noqa: E402
-from hepsurrogates.models.ditau.features import FEATURE_NAMES, FEATURES  # noqa: E402
-from hepsurrogates.training.ditau.train import DiTauTrainConfig, build_ditau_model  # noqa: E402
-from hepsurrogates.training.export import export_bundle, torch_onnx_max_deviation  # noqa: E402
-
 from hepsurrogates.exceptions import (  # noqa: E402
     CardMismatchError,
     CardMissingError,
@@ -26,6 +21,10 @@ from hepsurrogates.exceptions import (  # noqa: E402
     MissingInputFileError,
     NonFiniteFeatureError,
 )
+from hepsurrogates.models.bundle import CARD_KEY, ModelBundle, embed_card, validate_card  # noqa: E402
+from hepsurrogates.models.ditau.features import FEATURE_NAMES, FEATURES  # noqa: E402
+from hepsurrogates.training.ditau.train import DiTauTrainConfig, build_ditau_model  # noqa: E402
+from hepsurrogates.training.export import export_bundle, torch_onnx_max_deviation  # noqa: E402
 
 
 def _inputs(n: int, seed: int = 0) -> np.ndarray:

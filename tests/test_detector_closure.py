@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import integrate, special
+from stat_tools import binomial_pull, fit_gaussian_core
+
 from hepsurrogates.datasets.detector import resolution as res
 from hepsurrogates.datasets.detector.columnar import FlatCollection
 from hepsurrogates.datasets.detector.crystalball import JET_RESPONSE_SHAPE
 from hepsurrogates.datasets.detector.jets import RESPONSE_MEAN, reconstruct_jets
 from hepsurrogates.datasets.detector.leptons import ELECTRON, MUON, reconstruct_leptons
-from scipy import integrate, special
-from stat_tools import binomial_pull, fit_gaussian_core
 
 N_PER_POINT = 20_000
 MAX_PULL = 4.0

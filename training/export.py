@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from hepsurrogates.models.bundle import ModelBundle, embed_card
 from torch import nn
+
+from hepsurrogates.models.bundle import ModelBundle, embed_card
 
 __all__ = ["export_bundle", "ParityError", "torch_onnx_max_deviation"]
 

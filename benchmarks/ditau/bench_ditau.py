@@ -35,15 +35,15 @@ from pathlib import Path  # noqa: E402
 
 import awkward as ak  # noqa: E402
 import numpy as np  # noqa: E402
+
 from hepsurrogates.models.bundle import ModelBundle  # noqa: E402
 from hepsurrogates.models.ditau.fastmtt import fastmtt_mass  # noqa: E402
 from hepsurrogates.models.ditau.features import FEATURE_BRANCHES  # noqa: E402
+from hepsurrogates.nanoio import open_events  # noqa: E402
 from hepsurrogates.processors.ditau import DiTauMassProcessor  # noqa: E402
+from hepsurrogates.provenance import provenance_record  # noqa: E402
 from hepsurrogates.training.ditau.data import files_from, load_ditau_dataset  # noqa: E402
 from hepsurrogates.training.ditau.report import summary_metrics  # noqa: E402
-
-from hepsurrogates.nanoio import open_events  # noqa: E402
-from hepsurrogates.provenance import provenance_record  # noqa: E402
 
 
 def _best(fn, repeats: int) -> float:
@@ -126,6 +126,7 @@ def _time_architecture(size: str, x: np.ndarray, batch: int) -> tuple[float, int
 
     import onnxruntime as ort
     import torch
+
     from hepsurrogates.training.ditau.calibration import PiecewiseLinear
     from hepsurrogates.training.ditau.train import DiTauTrainConfig, build_ditau_model
     from hepsurrogates.training.export import _quiet_exporter

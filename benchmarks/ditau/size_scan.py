@@ -20,9 +20,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from hepsurrogates.training.ditau.train import DiTauTrainConfig, train_ditau
-
 from hepsurrogates.provenance import provenance_record
+from hepsurrogates.training.ditau.train import DiTauTrainConfig, train_ditau
 
 
 def _hidden(size: str) -> list[int]:

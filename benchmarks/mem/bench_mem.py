@@ -31,14 +31,14 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+
 from hepsurrogates.datasets.teachers.mem import dy_weights, hza_weights, tt_weights  # noqa: E402
 from hepsurrogates.datasets.teachers.mem.transfer import BJET_RESPONSE  # noqa: E402
+from hepsurrogates.families.mem.llbb import llbb_numpy  # noqa: E402
 from hepsurrogates.models.bundle import ModelBundle  # noqa: E402
 from hepsurrogates.models.mem.features import mem_feature_matrix  # noqa: E402
-from hepsurrogates.training.mem.validation import llbb_events  # noqa: E402
-
-from hepsurrogates.families.mem.llbb import llbb_numpy  # noqa: E402
 from hepsurrogates.provenance import provenance_record  # noqa: E402
+from hepsurrogates.training.mem.validation import llbb_events  # noqa: E402
 
 #: arXiv 2008.10949: MoMEMta seconds per event and DNN µs per event.
 PUBLISHED = {"DY": (3.6, 110.0), "TT": (12.0, 150.0), "HZA": (600.0, 120.0)}

@@ -28,12 +28,12 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 
 import numpy as np  # noqa: E402
+
 from hepsurrogates.datasets.teachers.mem import tt_weights  # noqa: E402
 from hepsurrogates.datasets.teachers.mem.tt_channels import CHANNEL_WEIGHTS  # noqa: E402
-from hepsurrogates.training.mem.validation import llbb_events  # noqa: E402
-
 from hepsurrogates.families.mem.llbb import llbb_numpy  # noqa: E402
 from hepsurrogates.provenance import provenance_record  # noqa: E402
+from hepsurrogates.training.mem.validation import llbb_events  # noqa: E402
 
 #: Block D as the only phase-space channel (the teacher before the multi-channel integrand)
 BLOCK_D_ONLY = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0)

@@ -3,7 +3,8 @@
 Pythia's ``WeakSingleBoson:ffbar2gmZ`` (full γ*/Z interference) with the Z decaying to
 charged leptons only; the mass cut applies to the γ*/Z propagator mass (m̂ = m_ℓℓ at Born
 level). It is the background of the MEM family and the Z → ττ peak that validates the
-di-τ mass (``tautau_only=1`` keeps only Z/γ* → ττ).
+di-τ mass (``tautau_only=1`` keeps only Z/γ* → ττ); ``Teacher_mTauTau`` holds the generated
+ττ mass (NaN for ee and μμ events), the quantity m_ML learns.
 
 With ``jet_pt_min`` > 0 the hard process is Z/γ* + one parton instead
 (``WeakBosonAndParton:qqbar2gmZg`` and ``qg2gmZq``, p̂_T > ``jet_pt_min``; the mass cut is then
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hepsurrogates.exceptions import InvalidArgumentError
+import numpy as np
+
+from hepsurrogates.exceptions import GenerationError, InvalidArgumentError
 
 from .base import SampleSpec
 
@@ -45,10 +48,27 @@ def _settings(options: Mapping[str, float]) -> list[str]:
     ]
 
 
+def _teacher(info: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``mTauTau``: the mass of the hard-process lepton pair where it is τ⁺τ⁻ (the di-τ mass m_ML
+    learns, as ``Teacher_mTauTau`` of ``htautau``), NaN for ee and μμ events."""
+    ids, status = info["process_id"], info["process_status"]
+    lepton = (status == 23) & np.isin(np.abs(ids), (11, 13, 15))
+    n = lepton.sum(axis=1)
+    if np.any(n != 2):
+        bad = int(np.flatnonzero(n != 2)[0])
+        raise GenerationError(f"dy_ll: expected two outgoing charged leptons in every hard process; event {bad} "
+                              f"has {int(n[bad])}")
+    p = {c: np.where(lepton, info[f"process_{c}"], 0.0).sum(axis=1) for c in ("px", "py", "pz", "e")}
+    mass = np.sqrt(np.maximum(p["e"] ** 2 - p["px"] ** 2 - p["py"] ** 2 - p["pz"] ** 2, 0.0))
+    tautau = (lepton & (np.abs(ids) == 15)).sum(axis=1) == 2
+    return {"mTauTau": np.where(tautau, mass, np.nan).astype(np.float32)}
+
+
 SAMPLE = SampleSpec(
     name="dy_ll",
     description="Z/gamma* -> ll (l = e, mu, tau; only tau with tautau_only=1) with m_ll > mll_min GeV",
     options={"mll_min": 50.0, "mpi": 1.0, "tautau_only": 0.0, "jet_pt_min": 0.0},
     settings=_settings,
+    teacher=_teacher,
     default_chunk_size=2000,
 )

@@ -16,7 +16,7 @@ divides the differential cross section by its own mass density,
 so accepted events are distributed as dσ/dm × factor(m) = const in m, while the rapidity,
 the parton shower, the τ polarisation and the τ decays stay Pythia's. 𝓛_gg is tabulated
 once per Pythia instance from the instance's own PDF (48-point Gauss–Legendre in y) and
-interpolated in log m. Each event's generated mass is stored as ``Teacher_higgsMass``.
+interpolated in log m. Each event's generated mass, the di-τ system mass m_ML learns, is stored as ``Teacher_mTauTau``.
 """
 
 from __future__ import annotations
@@ -107,8 +107,9 @@ def _hooks(pythia: Any, options: Mapping[str, float]) -> Any:
 
 
 def _teacher(info: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    # For a 2 -> 1 process the generated resonance mass is sqrt(s-hat).
-    return {"higgsMass": info["mHat"].astype(np.float32)}
+    # For a 2 -> 1 process the generated resonance mass is sqrt(s-hat): the di-tau system mass
+    # that m_ML learns (Teacher_mTauTau, as Surrogate_mTauTau).
+    return {"mTauTau": info["mHat"].astype(np.float32)}
 
 
 SAMPLE = SampleSpec(

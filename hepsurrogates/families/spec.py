@@ -57,10 +57,18 @@ class ColumnSpec:
 
     @property
     def teacher_column(self) -> str | None:
-        """The teacher column's name (without the ``Teacher_`` prefix), or None."""
+        """The teacher column's name (without the ``Teacher_`` prefix; a pattern for a family of
+        columns), or None."""
         if not self.learned or self.teacher is None:
             return None
         return self.name if self.teacher == "same" else self.teacher
+
+    def teacher_for(self, name: str) -> str | None:
+        """The teacher column of the concrete column ``name`` (``memHZA_261p40_150p50`` learns
+        ``Teacher_memHZA_261p40_150p50``), or None."""
+        if self.teacher_column is None:
+            return None
+        return name if self.teacher == "same" else self.teacher
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,9 @@ class FamilySpec:
         options: the command-line options it takes.
         skim_collections: the input collections a skim keeps so every input can be recomputed.
         demo: small shipped samples for the demo and the contract test.
+        demo_options: the ``run`` options the demo uses where they differ from the defaults.
+        demo_report: ``"module:function"`` turning the demo's skims into the numbers the demo prints
+            (``function(skims) -> (report dict, lines)``).
         attacher: ``"module:function"`` building the family's processor part from the ``run``
             options (``function(bundles=..., **options)``).
         teacher: ``"module:function"`` running its teacher over a fileset (``teach``), or None.
@@ -155,6 +166,8 @@ class FamilySpec:
     options: tuple[OptionSpec, ...] = ()
     skim_collections: tuple[str, ...] = ()
     demo: tuple[DemoSample, ...] = ()
+    demo_options: Mapping[str, Any] = field(default_factory=dict)
+    demo_report: str | None = None
     attacher: str | None = None
     teacher: str | None = None
     trainer: str | None = None
@@ -176,7 +189,7 @@ class FamilySpec:
                 return c
         raise KeyError(f"family {self.name!r} has no column {name!r}")
 
-    def load(self, role: Literal["attacher", "teacher", "trainer", "features"]) -> Any:
+    def load(self, role: Literal["attacher", "teacher", "trainer", "features", "demo_report"]) -> Any:
         """Import and return the object a role names (``module:attribute``, or a module).
 
         Raises:

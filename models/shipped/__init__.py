@@ -1,13 +1,11 @@
 """Trained bundles shipped with the package, each rebuilt by one documented command.
 
-=============  =========================================================================
-bundle         rebuild
-=============  =========================================================================
-``ditau_mass`` ``hepsurrogates train ditau --config models/shipped/ditau_mass.train.json --out models/shipped``
-``mem_dy``     ``hepsurrogates train mem --hypothesis DY --data FILESET --teacher TEACH --config models/shipped/mem_dy.train.json --out models/shipped``
-``mem_tt``     as ``mem_dy`` with ``--hypothesis TT`` (``mem_tt.train.json``)
-``mem_hza``    as ``mem_dy`` with ``--hypothesis HZA`` (``mem_hza.train.json``)
-=============  =========================================================================
+* ``ditau_mass``: ``hepsurrogates train ditau --config models/shipped/ditau_mass.train.json --out models/shipped``
+* ``mem_dy``: ``hepsurrogates train mem --hypothesis DY --data FILESET --teacher TEACH --config
+  models/shipped/mem_dy.train.json --out models/shipped`` (``benchmarks/mem/rebuild.sh`` runs it
+  with the filesets and teacher outputs it makes)
+* ``mem_tt``, ``mem_hza``: as ``mem_dy`` with ``--hypothesis TT`` / ``HZA`` (``mem_tt.train.json``,
+  ``mem_hza.train.json``)
 
 The MEM bundles (:data:`MEM_SHIPPED`) are registered when their files are present: adding
 ``mem_<h>.onnx`` (and its card) here is enough for :data:`SHIPPED`, :func:`load_shipped_mem`

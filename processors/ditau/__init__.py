@@ -1,5 +1,5 @@
 """The ``ditau`` family's processing: m_ML (and FastMTT) attached as columns."""
 
-from .processor import SKIM_COLLECTIONS, DiTauMassProcessor, FastMTTColumn
+from .processor import SKIM_COLLECTIONS, DiTauAttacher, DiTauMassProcessor, FastMTTColumn, attacher_from_options
 
-__all__ = ["DiTauMassProcessor", "FastMTTColumn", "SKIM_COLLECTIONS"]
+__all__ = ["DiTauAttacher", "DiTauMassProcessor", "FastMTTColumn", "SKIM_COLLECTIONS", "attacher_from_options"]

@@ -1,34 +1,33 @@
-"""DiTauMassProcessor: attach m_ML (and optionally FastMTT) to events, histogram it, skim.
+"""The ``ditau`` family's attacher: m_ML (and optionally FastMTT) per event with a di-τ pair.
 
-For every event with a di-τ pair (channel selection of
-:mod:`hepsurrogates.models.ditau.features`) the processor attaches
+For every event with a di-τ pair (channel selection of :mod:`hepsurrogates.models.ditau.features`)
+:class:`DiTauAttacher` computes
 
-* ``Surrogate_mTauTau``: m_ML from the bundle, through onnxruntime (None without a pair);
-* ``Surrogate_mTauTauFastMTT`` (``with_fastmtt=True``): the FastMTT mass, computed per chunk;
+* ``Surrogate_mTauTau``: m_ML from the bundle, through onnxruntime (None without a pair), with
+  ``Surrogate_mTauTau_inDomain``, the bundle's training-domain flag;
+* ``Surrogate_mTauTauFastMTT`` (``with_fastmtt=True``): the FastMTT mass, computed per chunk (an
+  algorithm, not a network: no domain flag);
 
-fills ``hist`` histograms of m_ML, of the visible mass and of FastMTT per channel, counts the
-events per channel and, with ``skim_dir`` set, writes the events with a pair and their new
-columns (ROOT or parquet) so that they read back with NanoAODSchema.
-
-The processor is stateless and picklable (configuration in ``__init__``; the onnxruntime
-session is created on the worker); ``process`` works on eager/virtual awkward events
-(coffea ``processor.Runner``) and on dask-awkward events (``dask.compute``, coffea
-``dataset_tools.apply_to_fileset``); ``postprocess`` returns the accumulator unchanged.
+and fills ``hist`` histograms of m_ML, of the visible mass and of FastMTT per channel, and
+counts the events per channel. :class:`DiTauMassProcessor` is the processor of this family
+alone (:class:`~hepsurrogates.processors.base.SurrogateProcessor` with one attacher); any set
+of families runs in one pass through ``SurrogateProcessor`` directly.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import awkward as ak
-import hist
-import hist.dask
 import numpy as np
-from coffea import processor
 from coffea.ml_tools.helper import numpy_call_wrapper
 from coffea.nanoevents.methods import vector
+
+from hepsurrogates.exceptions import CardMismatchError, InvalidArgumentError
+from hepsurrogates.families import get_family
 from hepsurrogates.models.bundle import ModelBundle
 from hepsurrogates.models.ditau.fastmtt import fastmtt_mass
 from hepsurrogates.models.ditau.features import (
@@ -41,15 +40,15 @@ from hepsurrogates.models.ditau.features import (
 )
 from hepsurrogates.models.onnx_column import OnnxColumn
 
-from hepsurrogates.exceptions import InvalidArgumentError, MissingBranchError
+from ..base import Attached, FamilyAttacher, SurrogateProcessor, domain_flag
+from ..skim import SkimFormat
 
-from ..skim import SkimFormat, is_dask, skim_columns, write_skim
-
-__all__ = ["DiTauMassProcessor", "FastMTTColumn", "SKIM_COLLECTIONS"]
+__all__ = ["DiTauAttacher", "DiTauMassProcessor", "FastMTTColumn", "SKIM_COLLECTIONS", "attacher_from_options"]
 
 #: collections a di-tau skim keeps (enough to recompute every input; LHEPart where present, for truth)
-SKIM_COLLECTIONS = ("Muon", "Electron", "Tau", "Jet", "MET", "PFMET", "PV", "LHEPart")
+SKIM_COLLECTIONS = get_family("ditau").skim_collections
 _LEG = ("pt", "eta", "phi", "mass", "hadronic")
+_FASTMTT_VARIANTS = ("2019", "2018")
 
 
 class FastMTTColumn(numpy_call_wrapper):
@@ -77,94 +76,145 @@ class FastMTTColumn(numpy_call_wrapper):
         return ak.mask(result, ~np.isnan(result))
 
 
-class DiTauMassProcessor(processor.ProcessorABC):
-    """Attach ``Surrogate_mTauTau`` (and ``Surrogate_mTauTauFastMTT``), fill histograms, skim.
+class DiTauAttacher(FamilyAttacher):
+    """``Surrogate_mTauTau`` (and ``Surrogate_mTauTauFastMTT``) on events with a di-τ pair.
 
     Args:
         bundle: a ``ditau`` model bundle (checked against the feature definition).
         selection: ``"analysis"`` (the training selection) or ``"loose"``.
-        with_fastmtt: also compute FastMTT (slower: ~0.3 ms per event with a pair).
+        with_fastmtt: also compute FastMTT (slower: ~0.5 ms per event with a pair).
         fastmtt_variant: ``"2019"`` (MET × mass) or ``"2018"`` (with the p_X/p_Y terms).
-        skim_dir, skim_format: write events with a pair there (``root`` or ``parquet``).
         threads: onnxruntime intra-op threads per task.
+    """
+
+    family: ClassVar[str] = "ditau"
+    skim_collections: ClassVar[tuple[str, ...]] = SKIM_COLLECTIONS
+
+    def __init__(self, bundle: ModelBundle, selection: str = "analysis", with_fastmtt: bool = False,
+                 fastmtt_variant: str = "2019", threads: int = 1) -> None:
+        if selection not in SELECTIONS:
+            raise InvalidArgumentError(f"selection must be one of {sorted(SELECTIONS)}, got {selection!r}")
+        if fastmtt_variant not in _FASTMTT_VARIANTS:
+            raise InvalidArgumentError(f"fastmtt_variant must be one of {_FASTMTT_VARIANTS}, got {fastmtt_variant!r}")
+        if bundle.family != "ditau":
+            raise CardMismatchError(f"{bundle.path or bundle.name} is a {bundle.family!r} bundle; "
+                                    f"the ditau family needs family 'ditau'")
+        self.selection = SELECTIONS[selection]
+        self.bundle = bundle
+        self.column = OnnxColumn(bundle, functools.partial(ditau_columns, selection=self.selection),
+                                 FEATURE_NAMES, threads=threads)
+        self.fastmtt = FastMTTColumn(fastmtt_variant) if with_fastmtt else None
+
+    @property
+    def output_fields(self) -> list[str]:
+        return ["mTauTau"] + (["mTauTauFastMTT"] if self.fastmtt is not None else [])
+
+    @property
+    def bundles(self) -> dict[str, ModelBundle]:
+        return {"mTauTau": self.bundle}
+
+    def missing_branches(self, events: Any) -> list[str]:
+        return missing_branches(events)
+
+    def attach(self, events: Any) -> Attached:
+        inputs = ditau_inputs(events, self.selection)
+        columns = [inputs.columns[n] for n in FEATURE_NAMES]
+        out = {"mTauTau": self.column(inputs.valid, *columns)}
+        if self.fastmtt is not None:
+            l1, l2 = inputs.legs["leg1"], inputs.legs["leg2"]
+            met = events.MET if "MET" in events.fields else events.PFMET
+            out["mTauTauFastMTT"] = self.fastmtt(
+                inputs.valid, *(l1[k] for k in _LEG), *(l2[k] for k in _LEG),
+                met.pt * np.cos(met.phi), met.pt * np.sin(met.phi), met.covXX, met.covXY, met.covYY,
+            )
+        flags = {"mTauTau": domain_flag(self.bundle, columns, inputs.valid)}
+        return Attached(events=events, columns=out, in_domain=flags, selected=inputs.valid, extras={"inputs": inputs})
+
+    def histograms(self, cls: type) -> dict[str, Any]:
+        import hist
+
+        channel = hist.axis.IntCategory(list(range(len(CHANNELS))), name="channel",
+                                        label="channel (" + ", ".join(CHANNELS) + ")")
+        labels = {"m_ml": "$m_{ML}$ [GeV]", "m_vis": "$m_{vis}$ [GeV]", "m_fastmtt": "FastMTT mass [GeV]"}
+        names = ["m_ml", "m_vis"] + (["m_fastmtt"] if self.fastmtt is not None else [])
+        return {n: cls(channel, hist.axis.Regular(150, 0.0, 1500.0, name="mass", label=labels[n]),
+                       storage=hist.storage.Weight()) for n in names}
+
+    def fill(self, hists: dict[str, Any], events: Any, attached: Attached, weight: Any) -> None:
+        inputs = attached.extras["inputs"]
+        valid = inputs.valid
+        sel = events[valid]
+        channel = inputs.channel[valid]
+        w = weight[valid]
+        p1, p2 = (ak.zip({k: inputs.legs[leg][k] for k in ("pt", "eta", "phi", "mass")},
+                         with_name="PtEtaPhiMLorentzVector", behavior=vector.behavior) for leg in ("leg1", "leg2"))
+        hists["m_ml"].fill(channel=channel, mass=ak.fill_none(sel.Surrogate.mTauTau, -1.0), weight=w)
+        hists["m_vis"].fill(channel=channel, mass=(p1 + p2).mass[valid], weight=w)
+        if self.fastmtt is not None:
+            hists["m_fastmtt"].fill(channel=channel, mass=ak.fill_none(sel.Surrogate.mTauTauFastMTT, -1.0), weight=w)
+
+    def counts(self, attached: Attached) -> dict[str, Any]:
+        channel = attached.extras["inputs"].channel
+        return {"channels": {name: ak.sum(channel == i) for i, name in enumerate(CHANNELS)}}
+
+    def plot(self, hists: dict[str, Any], path: Path, title: str) -> Path:
+        """m_ML, FastMTT and m_vis over all channels, and m_ML per channel (those with entries)."""
+        from ..plots import draw, figure, rebin_factor, save
+
+        fig, (ax1, ax2) = figure(2)
+        total = {k: h[{"channel": sum}] for k, h in hists.items()}
+        factor = rebin_factor(total["m_ml"])
+        labels = {"m_ml": "$m_{ML}$", "m_fastmtt": "FastMTT", "m_vis": "$m_{vis}$"}
+        for key in ("m_ml", "m_fastmtt", "m_vis"):
+            if key in total:
+                draw(ax1, total[key], labels[key], factor)
+        ax1.set_title(f"{title}: all channels", fontsize=18)
+        for i, ch in enumerate(CHANNELS):
+            one = hists["m_ml"][{"channel": i}]
+            n = float(one.sum().value)
+            if n > 0:
+                draw(ax2, one, f"{ch} ({n:.0f})", factor)
+        ax2.set_title(f"{title}: $m_{{ML}}$ per channel", fontsize=18)
+        for ax, xlabel in ((ax1, "mass [GeV]"), (ax2, "$m_{ML}$ [GeV]")):
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(f"events / {10 * factor:g} GeV")
+            ax.legend()
+        return save(fig, path)
+
+
+class DiTauMassProcessor(SurrogateProcessor):
+    """The ``ditau`` family alone: :class:`DiTauAttacher` in a :class:`SurrogateProcessor`.
+
+    Args:
+        bundle, selection, with_fastmtt, fastmtt_variant, threads: as :class:`DiTauAttacher`.
+        skim_dir, skim_format: write the events with a pair and their new columns there.
     """
 
     def __init__(self, bundle: ModelBundle, selection: str = "analysis", with_fastmtt: bool = False,
                  fastmtt_variant: str = "2019", skim_dir: str | None = None, skim_format: SkimFormat = "root",
                  threads: int = 1) -> None:
-        if selection not in SELECTIONS:
-            raise InvalidArgumentError(f"selection must be one of {sorted(SELECTIONS)}, got {selection!r}")
-        if skim_format not in ("root", "parquet"):
-            raise InvalidArgumentError(f"skim format must be 'root' or 'parquet', got {skim_format!r}")
-        if bundle.family != "ditau":
-            raise InvalidArgumentError(f"DiTauMassProcessor needs a 'ditau' bundle, got family {bundle.family!r}")
-        self.selection = SELECTIONS[selection]
-        self.column = OnnxColumn(bundle, functools.partial(ditau_columns, selection=self.selection),
-                                 FEATURE_NAMES, threads=threads)
-        self.fastmtt = FastMTTColumn(fastmtt_variant) if with_fastmtt else None
-        self.skim_dir = skim_dir
-        self.skim_format = skim_format
+        super().__init__([DiTauAttacher(bundle, selection, with_fastmtt, fastmtt_variant, threads)],
+                         skim_dir=skim_dir, skim_format=skim_format)
 
-    def _histograms(self, dask_mode: bool) -> dict[str, Any]:
-        cls = hist.dask.Hist if dask_mode else hist.Hist
-        channel = hist.axis.IntCategory(list(range(len(CHANNELS))), name="channel", label="channel (" + ", ".join(CHANNELS) + ")")
-        out = {
-            "m_ml": cls(channel, hist.axis.Regular(100, 0.0, 1000.0, name="mass", label="$m_{ML}$ [GeV]"), storage=hist.storage.Weight()),
-            "m_vis": cls(channel, hist.axis.Regular(100, 0.0, 1000.0, name="mass", label="$m_{vis}$ [GeV]"), storage=hist.storage.Weight()),
-        }
-        if self.fastmtt is not None:
-            out["m_fastmtt"] = cls(channel, hist.axis.Regular(100, 0.0, 1000.0, name="mass", label="FastMTT [GeV]"), storage=hist.storage.Weight())
-        return out
 
-    def attach(self, events: Any) -> Any:
-        """The events with ``Surrogate_mTauTau`` (and FastMTT) attached, plus the inputs."""
-        missing = missing_branches(events)
-        if missing:
-            source = events.metadata.get("filename", "events") if hasattr(events, "metadata") else "events"
-            raise MissingBranchError(str(source), missing)
-        inputs = ditau_inputs(events, self.selection)
-        columns = [inputs.columns[n] for n in FEATURE_NAMES]
-        surrogate = {"mTauTau": self.column(inputs.valid, *columns)}
-        if self.fastmtt is not None:
-            l1, l2 = inputs.legs["leg1"], inputs.legs["leg2"]
-            met = events.MET if "MET" in events.fields else events.PFMET
-            surrogate["mTauTauFastMTT"] = self.fastmtt(
-                inputs.valid, *(l1[k] for k in _LEG), *(l2[k] for k in _LEG),
-                met.pt * np.cos(met.phi), met.pt * np.sin(met.phi), met.covXX, met.covXY, met.covYY,
-            )
-        events = ak.with_field(events, ak.zip(surrogate), "Surrogate")
-        return events, inputs
+def attacher_from_options(bundles: Sequence[ModelBundle] = (), selection: str = "analysis",
+                          with_fastmtt: bool = False, fastmtt_variant: str = "2019", threads: int = 1) -> DiTauAttacher:
+    """The attacher of ``hepsurrogates run --surrogates ditau`` (the registry's entry point).
 
-    def process(self, events: Any) -> dict[str, Any]:
-        dataset = events.metadata.get("dataset", "events") if hasattr(events, "metadata") else "events"
-        dask_mode = is_dask(events)
-        events, inputs = self.attach(events)
-        valid = inputs.valid
-        sel = events[valid]
-        channel = inputs.channel[valid]
-        weight = sel.genWeight if "genWeight" in sel.fields else ak.ones_like(channel, dtype=np.float64)
-        p1, p2 = (ak.zip({k: inputs.legs[leg][k] for k in ("pt", "eta", "phi", "mass")},
-                         with_name="PtEtaPhiMLorentzVector", behavior=vector.behavior) for leg in ("leg1", "leg2"))
-        hists = self._histograms(dask_mode)
-        hists["m_ml"].fill(channel=channel, mass=ak.fill_none(sel.Surrogate.mTauTau, -1.0), weight=weight)
-        hists["m_vis"].fill(channel=channel, mass=(p1 + p2).mass[valid], weight=weight)
-        if self.fastmtt is not None:
-            hists["m_fastmtt"].fill(channel=channel, mass=ak.fill_none(sel.Surrogate.mTauTauFastMTT, -1.0), weight=weight)
-        counts = {name: ak.sum(channel == i) for i, name in enumerate(CHANNELS)}
-        out: dict[str, Any] = {
-            "entries": ak.num(events, axis=0),
-            "with_pair": ak.num(sel, axis=0),
-            "channels": counts,
-            "hists": hists,
-        }
-        if self.skim_dir is not None:
-            new = {f"Surrogate_{f}": ak.values_astype(ak.fill_none(sel.Surrogate[f], np.nan), np.float32)
-                   for f in sel.Surrogate.fields}
-            cols = skim_columns(sel, SKIM_COLLECTIONS, new)
-            meta = dict(events.metadata) if hasattr(events, "metadata") else {}
-            written = write_skim(cols, Path(self.skim_dir), prefix=str(dataset), fmt=self.skim_format, metadata=meta)
-            out["skim"] = written if dask_mode else [str(written)]
-        return {dataset: out}
+    Args:
+        bundles: user-given ``ditau`` bundles (at most one); none: the shipped ``ditau_mass``.
 
-    def postprocess(self, accumulator: dict[str, Any]) -> dict[str, Any]:
-        return accumulator
+    Raises:
+        InvalidArgumentError: more than one ditau bundle given.
+    """
+    if len(bundles) > 1:
+        raise InvalidArgumentError(f"ditau takes one bundle, got {len(bundles)}: "
+                                   + ", ".join(str(b.path or b.name) for b in bundles))
+    if bundles:
+        bundle = bundles[0]
+    else:
+        from hepsurrogates.models.shipped import load_shipped
+
+        bundle = load_shipped("ditau_mass", family="ditau")
+    return DiTauAttacher(bundle, selection=selection, with_fastmtt=with_fastmtt, fastmtt_variant=fastmtt_variant,
+                         threads=threads)

@@ -4,12 +4,14 @@ from .processor import (
     MEM_HYPOTHESES,
     MEM_OUTPUT,
     SKIM_COLLECTIONS,
+    MEMAttacher,
     MEMProcessor,
+    attacher_from_options,
+    bundle_hypothesis,
     discriminant,
     hza_field,
     load_mem_bundles,
-    save_mem_results,
 )
 
-__all__ = ["MEMProcessor", "MEM_HYPOTHESES", "MEM_OUTPUT", "SKIM_COLLECTIONS", "hza_field", "discriminant",
-           "load_mem_bundles", "save_mem_results"]
+__all__ = ["MEMAttacher", "MEMProcessor", "MEM_HYPOTHESES", "MEM_OUTPUT", "SKIM_COLLECTIONS", "hza_field",
+           "discriminant", "load_mem_bundles", "attacher_from_options", "bundle_hypothesis"]

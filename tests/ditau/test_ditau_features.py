@@ -8,6 +8,8 @@ import awkward as ak
 import dask_awkward as dak
 import numpy as np
 import pytest
+from stat_tools import binomial_pull
+
 from hepsurrogates.models.ditau.features import (
     CHANNELS,
     FEATURE_NAMES,
@@ -16,8 +18,6 @@ from hepsurrogates.models.ditau.features import (
     ditau_inputs,
     missing_branches,
 )
-from stat_tools import binomial_pull
-
 from hepsurrogates.nanoio import open_events
 
 COFFEA_SAMPLES = Path(__file__).parents[1] / "data" / "coffea"

@@ -9,12 +9,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError  # noqa: E402
 from hepsurrogates.models.bundle import ModelBundle  # noqa: E402
 from hepsurrogates.training.ditau.losses import boundary_weights, mape, mape_sqrt  # noqa: E402
 from hepsurrogates.training.ditau.train import DiTauTrainConfig, flattening_weights, train_ditau  # noqa: E402
 from hepsurrogates.training.fit import split_indices  # noqa: E402
-
-from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError  # noqa: E402
 
 
 def test_mirrored_boundary_weights():

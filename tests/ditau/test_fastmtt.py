@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hepsurrogates.models.ditau.fastmtt import collinear_mass, fastmtt_mass, fastmtt_scan, visible_mass
 
 from hepsurrogates.constants import M_TAU
 from hepsurrogates.exceptions import InvalidArgumentError
+from hepsurrogates.models.ditau.fastmtt import collinear_mass, fastmtt_mass, fastmtt_scan, visible_mass
 
 # bin/testClassicSVfit.cc: an electron and a tau_h (decay mode 0), MET and its covariance
 ELECTRON = (33.7393, 0.9409, -0.541458, 0.51099895e-3)

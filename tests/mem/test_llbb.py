@@ -9,15 +9,6 @@ import awkward as ak
 import numpy as np
 import pytest
 import uproot
-from hepsurrogates.models.mem.features import (
-    FEATURE_BRANCHES,
-    FEATURE_NAMES,
-    FEATURE_UNITS,
-    HZA_PARAMETERS,
-    mem_feature_matrix,
-    mem_features,
-    wrap_phi,
-)
 
 from hepsurrogates.exceptions import MissingBranchError
 from hepsurrogates.families.mem.llbb import (
@@ -27,6 +18,15 @@ from hepsurrogates.families.mem.llbb import (
     llbb_numpy,
     missing_llbb_branches,
     select_llbb,
+)
+from hepsurrogates.models.mem.features import (
+    FEATURE_BRANCHES,
+    FEATURE_NAMES,
+    FEATURE_UNITS,
+    HZA_PARAMETERS,
+    mem_feature_matrix,
+    mem_features,
+    wrap_phi,
 )
 
 DATA = Path(__file__).parents[1] / "data" / "coffea"

@@ -13,10 +13,10 @@ import importlib
 
 import numpy as np
 import pytest
-from hepsurrogates.datasets.teachers.mem import block_b, block_d, breit_wigner, dy_matrix_element, transfer
-from hepsurrogates.datasets.teachers.mem import constants as mem_constants
 from scipy import integrate, special
 
+from hepsurrogates.datasets.teachers.mem import block_b, block_d, breit_wigner, dy_matrix_element, transfer
+from hepsurrogates.datasets.teachers.mem import constants as mem_constants
 from hepsurrogates.exceptions import InvalidArgumentError
 
 SQRT_S = 13000.0

@@ -4,8 +4,8 @@ narrow-width closed form, computed with an independent formula (module docstring
 from __future__ import annotations
 
 import pytest
-from hepsurrogates.datasets.teachers.mem.hza_cross_section import hza_cross_section, hza_cross_section_nwa
 
+from hepsurrogates.datasets.teachers.mem.hza_cross_section import hza_cross_section, hza_cross_section_nwa
 from hepsurrogates.exceptions import InvalidArgumentError
 
 

@@ -14,9 +14,9 @@ import importlib
 
 import numpy as np
 import pytest
-from hepsurrogates.datasets.teachers.mem import hza_matrix_element, hza_weight, pdf
 from scipy import special
 
+from hepsurrogates.datasets.teachers.mem import hza_matrix_element, hza_weight, pdf
 from hepsurrogates.exceptions import InvalidArgumentError
 
 pytest.importorskip("vegas")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hepsurrogates.datasets.teachers.mem import pdf
 from scipy import integrate
 
+from hepsurrogates.datasets.teachers.mem import pdf
 from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 
 pythia8mc = pytest.importorskip("pythia8mc")

@@ -1,5 +1,6 @@
-"""MEMProcessor: eager = dask, columns read, empty chunks, the discriminant, skims, every runner
-path, real CMS NanoAOD, ``hepsurrogates run --surrogates mem`` and bad input."""
+"""The mem attacher beyond the family contract (tests/test_family_contract.py): the discriminant,
+the parametric H -> ZA inputs, absent hypotheses, real CMS NanoAOD with the loose selection,
+``hepsurrogates run --surrogates mem`` and bad bundles and options."""
 
 from __future__ import annotations
 
@@ -8,23 +9,13 @@ import warnings
 from pathlib import Path
 
 import awkward as ak
-import dask
-import dask_awkward as dak
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from hepsurrogates.datasets import generate  # noqa: E402
-from hepsurrogates.models.bundle import ModelBundle  # noqa: E402
-from hepsurrogates.models.mem.features import FEATURE_BRANCHES, mem_feature_matrix  # noqa: E402
-from hepsurrogates.models.shipped import MEM_SHIPPED, SHIPPED, load_shipped  # noqa: E402
-from hepsurrogates.processors.mem import MEMProcessor, discriminant, load_mem_bundles  # noqa: E402
-from hepsurrogates.processors.runner import EXECUTORS, dask_client, run_processor  # noqa: E402
-from hepsurrogates.training.mem.data import MEMDesign  # noqa: E402
-from hepsurrogates.training.mem.train import MEMTrainConfig, train_mem_arrays  # noqa: E402
-
 from hepsurrogates.cli import main  # noqa: E402
+from hepsurrogates.datasets import generate  # noqa: E402
 from hepsurrogates.exceptions import (  # noqa: E402
     CardMismatchError,
     InvalidArgumentError,
@@ -33,7 +24,14 @@ from hepsurrogates.exceptions import (  # noqa: E402
     NonFiniteFeatureError,
 )
 from hepsurrogates.families.mem.llbb import LLBBSelection, select_llbb  # noqa: E402
+from hepsurrogates.models.bundle import ModelBundle  # noqa: E402
+from hepsurrogates.models.mem.features import mem_feature_matrix  # noqa: E402
+from hepsurrogates.models.shipped import load_shipped  # noqa: E402
 from hepsurrogates.nanoio import open_events  # noqa: E402
+from hepsurrogates.processors.mem import MEMProcessor, discriminant, load_mem_bundles  # noqa: E402
+from hepsurrogates.processors.runner import run_processor  # noqa: E402
+from hepsurrogates.training.mem.data import MEMDesign  # noqa: E402
+from hepsurrogates.training.mem.train import MEMTrainConfig, train_mem_arrays  # noqa: E402
 
 torch.set_num_threads(1)
 COFFEA = Path(__file__).parents[1] / "data" / "coffea"
@@ -92,13 +90,14 @@ def _values(column) -> np.ndarray:
 def test_eager_and_dask_agree_and_d_is_the_formula(bundles, sample):
     _, path = sample
     proc = MEMProcessor(bundles, hza_points=POINTS, gamma=2.5)
-    assert proc.output_fields == ["memDY", "memTT", "memHZA_261p40_150p50", "memHZA_400p00_250p00", "memD"]
-    eager, record = proc.attach(open_events(path))
+    assert proc.attacher.output_fields == ["memDY", "memTT", "memHZA_261p40_150p50", "memHZA_400p00_250p00", "memD"]
+    eager, atts = proc.attach(open_events(path))
+    record = atts["mem"].extras["record"]
     lazy, _ = proc.attach(open_events(path, mode="dask"))
     computed = lazy.Surrogate.compute()
     valid = ak.to_numpy(record.valid)
     assert valid.sum() > 50
-    for f in proc.output_fields:
+    for f in proc.attacher.output_fields:
         a, b = _values(eager.Surrogate[f]), _values(computed[f])
         assert np.array_equal(a, b, equal_nan=True), f
         assert np.isfinite(a[valid]).all() and np.isnan(a[~valid]).all(), f  # None exactly without ll+bb
@@ -112,12 +111,14 @@ def test_eager_and_dask_agree_and_d_is_the_formula(bundles, sample):
     x = mem_feature_matrix(record)[valid]
     expect = hza.predict(np.column_stack([x, np.full((len(x), 2), POINTS[1], np.float32)]))
     assert np.allclose(_values(eager.Surrogate.memHZA_400p00_250p00)[valid], expect, rtol=1e-6)
-    out_e = proc.process(open_events(path, metadata={"dataset": "t"}))["t"]
-    (out_d,) = dask.compute(proc.process(open_events(path, mode="dask", metadata={"dataset": "t"}))["t"])
-    assert out_e["entries"] == out_d["entries"] == 300 and out_e["with_llbb"] == out_d["with_llbb"] == valid.sum()
-    for key in proc.output_fields:
-        assert np.allclose(out_e["hists"][key].values(), out_d["hists"][key].values()), key
-        assert out_e["hists"][key].sum().value == valid.sum()
+    out = proc.process(open_events(path, metadata={"dataset": "t"}))["t"]
+    assert out["entries"] == 300 and out["selected"] == valid.sum()
+    hists = out["families"]["mem"]["hists"]
+    assert sorted(hists) == sorted(["memDY", "memTT", "memHZA_261p40_150p50", "memHZA_400p00_250p00", "log10_memD"])
+    for key, h in hists.items():
+        assert h.sum().value == valid.sum(), key
+    # D is histogrammed as log10 D (it spans many decades): the same events, in range
+    assert np.allclose(hists["log10_memD"].values().sum(), valid.sum())
 
 
 def test_discriminant_is_stable_in_the_tails():
@@ -130,65 +131,12 @@ def test_discriminant_is_stable_in_the_tails():
     assert discriminant(s_dy[2:3], s_tt[2:3], gamma=3.0)[0] == pytest.approx(0.25)
 
 
-def test_surrogate_columns_read_exactly_the_llbb_branches(bundles, sample):
-    proc = MEMProcessor(bundles, hza_points=POINTS)
-    events, _ = proc.attach(open_events(sample[1], mode="dask"))
-    (columns,) = dak.necessary_columns(events.Surrogate).values()
-    assert sorted(columns) == sorted(FEATURE_BRANCHES)
-    (columns,) = dak.necessary_columns(events.Surrogate.memHZA_261p40_150p50).values()
-    assert sorted(columns) == sorted(FEATURE_BRANCHES)
-
-
-def test_zero_length_chunk(bundles, sample):
-    proc = MEMProcessor(bundles, hza_points=POINTS)
-    out = proc.process(open_events(sample[1], metadata={"dataset": "t"})[:0])["t"]
-    assert out["entries"] == 0 and out["with_llbb"] == 0
-    assert all(h.sum().value == 0 for h in out["hists"].values())
-
-
 def test_absent_bundles_are_skipped(bundles, sample):
     proc = MEMProcessor({"DY": bundles["DY"], "TT": None})
-    assert proc.output_fields == ["memDY"]
+    assert proc.output_fields == ["memDY", "memDY_inDomain"]
     events, _ = proc.attach(open_events(sample[1]))
-    assert events.Surrogate.fields == ["memDY"]
-    assert MEMProcessor({"HZA": bundles["HZA"]}).output_fields == ["memHZA_261p40_150p50"]
-
-
-@pytest.mark.parametrize("fmt", ["root", "parquet"])
-def test_skim_reads_back_with_nanoaod_schema(bundles, sample, tmp_path, fmt):
-    proc = MEMProcessor(bundles, hza_points=POINTS, skim_dir=str(tmp_path), skim_format=fmt)
-    out = proc.process(open_events(sample[1], metadata={"dataset": "t"}))["t"]
-    (path,) = out["skim"]
-    if fmt == "root":
-        skim = open_events(path)
-    else:
-        from coffea.nanoevents import NanoEventsFactory
-
-        from hepsurrogates.nanoschema import PresentCollectionsNanoAODSchema
-        skim = NanoEventsFactory.from_parquet(path, schemaclass=PresentCollectionsNanoAODSchema, mode="eager").events()
-    assert len(skim) == out["with_llbb"]
-    assert set(proc.output_fields) == set(skim.Surrogate.fields)
-    again, record = MEMProcessor(bundles, hza_points=POINTS).attach(skim)
-    assert ak.all(record.valid)
-    for f in proc.output_fields:
-        assert np.allclose(_values(again.Surrogate[f]), _values(skim.Surrogate[f]), rtol=1e-6), f
-
-
-def test_every_runner_path_gives_the_same_result(bundles, sample):
-    fileset = {"tt": {"files": {sample[1]: "Events"}}}
-    reference = None
-    with dask_client(workers=1) as client:
-        for executor in EXECUTORS:
-            proc = MEMProcessor(bundles, hza_points=POINTS)
-            res = run_processor(fileset, proc, executor=executor, workers=1, chunksize=120,
-                                client=client if executor in ("dask", "dataset-tools", "dask-runner") else None)["tt"]
-            assert res["entries"] == 300, executor
-            values = {k: h.values() for k, h in res["hists"].items()}
-            if reference is None:
-                reference = (values, res["with_llbb"])
-            assert res["with_llbb"] == reference[1] > 50, executor
-            for k, v in values.items():
-                assert np.allclose(v, reference[0][k]), (executor, k)
+    assert events.Surrogate.fields == ["memDY", "memDY_inDomain"]
+    assert MEMProcessor({"HZA": bundles["HZA"]}).attacher.output_fields == ["memHZA_261p40_150p50"]
 
 
 def test_real_cms_nanoaod(bundles):
@@ -204,14 +152,17 @@ def test_real_cms_nanoaod(bundles):
                + ak.num(el[(el.pt > 20) & (el.cutBased >= 3) & (el.pfRelIso03_all < 0.15)]))
     assert ak.sum(n_tight >= 2) == 0 and ak.sum(n_tight == 1) > 50
     default = MEMProcessor(bundles).process(events)
-    assert default["events"]["with_llbb"] == 0
-    proc = MEMProcessor(bundles, hza_points=POINTS, selection=LOOSE)
-    attached, record = proc.attach(events)
+    assert default["events"]["selected"] == 0
+    proc = MEMProcessor(bundles, hza_points=POINTS, selection="loose")
+    attached, atts = proc.attach(events)
+    record = atts["mem"].extras["record"]
     valid = ak.to_numpy(record.valid)
     assert 0.15 < valid.mean() < 0.6  # measured 57 of 200
-    for f in proc.output_fields:
+    for f in proc.attacher.output_fields:
         v = _values(attached.Surrogate[f])
         assert np.isfinite(v[valid]).all() and np.isnan(v[~valid]).all(), f
+    # real CMS events through a loose selection: some lie outside the training domain, and say so
+    assert _values(attached.Surrogate.memTT_inDomain)[valid].mean() < 1.0
     d = _values(attached.Surrogate.memD)[valid]
     assert ((d >= 0) & (d <= 1)).all()
     lazy, _ = proc.attach(lazy_events)
@@ -221,22 +172,30 @@ def test_real_cms_nanoaod(bundles):
 def test_cli_run_mem(bundle_dir, sample, tmp_path, capsys):
     fileset, _ = sample
     out = tmp_path / "run"
-    code = main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--mem-bundle-dir", str(bundle_dir),
-                 "--mem-hza-point", "300,200", "--executor", "iterative", "--skim", "none", "--out", str(out), "-q"])
+    code = main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--bundle-dir", str(bundle_dir),
+                 "--hza-point", "300,200", "--gamma", "2", "--executor", "iterative", "--skim", "none",
+                 "--out", str(out), "-q"])
     assert code == 0
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert printed["columns"] == ["memDY", "memTT", "memHZA_300p00_200p00", "memD"]
+    assert printed["columns"] == ["memDY", "memTT", "memHZA_300p00_200p00", "memD", "memDY_inDomain",
+                                  "memTT_inDomain", "memHZA_300p00_200p00_inDomain"]
     summary = json.loads((out / "summary.json").read_text())
     ds = summary["datasets"]["ttbar_dilepton"]
-    assert ds["entries"] == 300 and ds["with_llbb"] > 50 and summary["gamma"] == 1.0
-    assert summary["bundles"]["DY"].endswith("mem_dy.onnx")
+    assert ds["entries"] == 300 and ds["families"]["mem"]["selected"] > 50
+    assert summary["options"]["mem"]["gamma"] == 2.0 and summary["options"]["mem"]["hza_points"] == [[300.0, 200.0]]
+    assert summary["bundles"]["mem"]["memDY"]["bundle"] == str(bundle_dir / "mem_dy.onnx")
     assert (out / "hists.pkl").is_file() and (out / "plots" / "ttbar_dilepton_mem.png").stat().st_size > 1000
-    # bad input: exit codes a script can rely on
-    assert main(["run", "--fileset", str(fileset), "--surrogates", "ditau", "mem", "--out", str(out), "-q"]) == 2
-    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--mem-bundle-dir", str(tmp_path / "none"),
+    # bad input: exit codes a script can rely on, nothing ignored
+    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--with-fastmtt", "--out", str(out), "-q"]) == 2
+    assert "--with-fastmtt applies to ditau only" in capsys.readouterr().err
+    assert main(["run", "--fileset", str(fileset), "--surrogates", "ditau", "--gamma", "2", "--out", str(out), "-q"]) == 2
+    assert main(["run", "--fileset", str(fileset), "--surrogates", "ditau", "--bundle-dir", str(bundle_dir),
+                 "--out", str(out), "-q"]) == 2
+    assert "'mem' bundle" in capsys.readouterr().err
+    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--bundle-dir", str(tmp_path / "none"),
                  "--out", str(out), "-q"]) == 4
-    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--mem-bundle-dir", str(bundle_dir),
-                 "--mem-hza-point", "900,100", "--out", str(out), "-q"]) == 2
+    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--bundle-dir", str(bundle_dir),
+                 "--hza-point", "900,100", "--out", str(out), "-q"]) == 2
     assert "outside the bundle's training range" in capsys.readouterr().err
 
 
@@ -258,12 +217,12 @@ def test_bad_bundles_and_options(bundles):
         MEMProcessor(bundles, hza_points=[(100.0, 200.0)])
     with pytest.raises(InvalidArgumentError, match="training range"):
         MEMProcessor(bundles, hza_points=[(700.0, 200.0)])
-    assert MEMProcessor(bundles, hza_points=[(700.0, 200.0)], allow_extrapolation=True).hza_points == ((700.0, 200.0),)
+    assert MEMProcessor(bundles, hza_points=[(700.0, 200.0)], allow_extrapolation=True).attacher.hza_points == (
+        (700.0, 200.0),)
+    with pytest.raises(InvalidArgumentError, match="selection"):
+        MEMProcessor(bundles, selection="tight")
     with pytest.raises(InvalidArgumentError, match="skim format"):
         MEMProcessor(bundles, skim_dir="x", skim_format="csv")
-    if not any(n in SHIPPED for n in MEM_SHIPPED.values()):
-        with pytest.raises(InvalidArgumentError, match="none shipped"):
-            MEMProcessor()
 
 
 def _retagged(bundle: ModelBundle, hypothesis: str) -> ModelBundle:
@@ -286,11 +245,3 @@ def test_bad_events(bundles, sample, tmp_path):
         run_processor({"t": [str(tmp_path / "missing.root")]}, proc, executor="iterative")
 
 
-def test_processor_pickles(bundles, sample):
-    import cloudpickle
-
-    proc = MEMProcessor(bundles, hza_points=POINTS, gamma=2.0)
-    clone = cloudpickle.loads(cloudpickle.dumps(proc))
-    a, _ = proc.attach(open_events(sample[1]))
-    b, _ = clone.attach(open_events(sample[1]))
-    assert np.array_equal(_values(a.Surrogate.memD), _values(b.Surrogate.memD), equal_nan=True)

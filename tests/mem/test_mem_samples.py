@@ -14,13 +14,13 @@ import awkward as ak
 import numpy as np
 import pytest
 import uproot
-from hepsurrogates.datasets import generate, get_sample, load_fileset, open_events
-from hepsurrogates.datasets.detector.resolution import BTAG_MEDIUM_WP
-from hepsurrogates.datasets.samples.hza_llbb import BW_CUTOFF, PUBLISHED_POINTS
 from scipy import stats
 from stat_tools import binomial_pull
 
 from hepsurrogates.constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W, M_Z, SQRT_S_13TEV
+from hepsurrogates.datasets import generate, get_sample, load_fileset, open_events
+from hepsurrogates.datasets.detector.resolution import BTAG_MEDIUM_WP
+from hepsurrogates.datasets.samples.hza_llbb import BW_CUTOFF, PUBLISHED_POINTS
 from hepsurrogates.exceptions import InvalidArgumentError
 
 TTBAR_EVENTS = 300

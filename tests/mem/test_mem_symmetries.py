@@ -16,9 +16,12 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("vegas")
 
+from test_mem_blocks import _ttbar_events  # noqa: E402
+
 from hepsurrogates.datasets.teachers.mem.dy_weight import dy_weights  # noqa: E402
 from hepsurrogates.datasets.teachers.mem.hza_weight import hza_weights  # noqa: E402
 from hepsurrogates.datasets.teachers.mem.tt_weight import tt_weights  # noqa: E402
+from hepsurrogates.exceptions import InvalidArgumentError  # noqa: E402
 from hepsurrogates.models.mem.features import FEATURE_NAMES  # noqa: E402
 from hepsurrogates.training.mem.invariants import INVARIANT_NAMES, LLBBInvariants, n_preprocessed  # noqa: E402
 from hepsurrogates.training.mem.symmetries import (  # noqa: E402
@@ -28,9 +31,6 @@ from hepsurrogates.training.mem.symmetries import (  # noqa: E402
     symmetry_group,
     validate_symmetries,
 )
-from test_mem_blocks import _ttbar_events  # noqa: E402
-
-from hepsurrogates.exceptions import InvalidArgumentError  # noqa: E402
 
 
 def _ptetaphim(p: np.ndarray) -> np.ndarray:

@@ -12,18 +12,19 @@ import pytest
 
 pytest.importorskip("vegas")
 
+from hepsurrogates.cli import main  # noqa: E402
 from hepsurrogates.datasets.teachers.mem import teach as teach_mod  # noqa: E402
 from hepsurrogates.datasets.teachers.mem.dy_weight import dy_weights  # noqa: E402
 from hepsurrogates.datasets.teachers.mem.teach import (  # noqa: E402
+    SHIPPED_NEVAL,
     TeachChunkError,
     TeachOptionsMismatchError,
     chunk_seed,
     hza_column,
     load_teacher_targets,
+    neg_log10,
     teach_mem,
 )
-
-from hepsurrogates.cli import main  # noqa: E402
 from hepsurrogates.exceptions import (  # noqa: E402
     InvalidArgumentError,
     MissingBranchError,
@@ -78,16 +79,22 @@ def test_outputs_match_direct_teacher(first_run, tt_fileset: Path) -> None:
         valid = arrays.take(arrays.valid)
         n = len(valid)
         direct = dy_weights(np.column_stack([valid.lep_minus, -np.ones(n)]), np.column_stack([valid.lep_plus, np.ones(n)]),
-                            seed=chunk_seed(4, "ttbar_dilepton", root, start, "memDY"), rel_accuracy=ACC)
+                            seed=chunk_seed(4, "ttbar_dilepton", root, start, "memDY"), rel_accuracy=ACC,
+                            neval=SHIPPED_NEVAL["memDY"])
         rows = targets[(targets.entry >= start) & (targets.entry < start + CHUNK)]
         np.testing.assert_array_equal(ak.to_numpy(rows.entry), start + np.flatnonzero(arrays.valid))
         np.testing.assert_array_equal(ak.to_numpy(rows.event), valid.event)
-        np.testing.assert_array_equal(ak.to_numpy(rows.Teacher_memDY), direct.weight)
+        # one name, one quantity: Teacher_memDY holds -log10 W, as Surrogate_memDY does
+        y, err = neg_log10(direct.weight, direct.error)
+        np.testing.assert_array_equal(ak.to_numpy(rows.Teacher_memDY), y)
+        np.testing.assert_allclose(ak.to_numpy(rows.Teacher_memDY_error), err)
+        np.testing.assert_allclose(10.0 ** -ak.to_numpy(rows.Teacher_memDY), direct.weight, rtol=1e-12)
         np.testing.assert_array_equal(ak.to_numpy(rows.Teacher_memDY_neval), direct.n_eval)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["hypotheses"] == ["memDY"] and manifest["options"]["rel_accuracy"] == ACC
+    assert manifest["family"] == "mem" and manifest["columns"] == ["memDY"]
+    assert manifest["options"]["rel_accuracy"] == ACC and manifest["options"]["quantity"] == "neg_log10_weight"
     assert {c["status"] for c in manifest["chunks"].values()} == {"done"}
-    assert sum(c["n_valid"] for c in manifest["chunks"].values()) == result.valid
+    assert sum(c["rows"] for c in manifest["chunks"].values()) == result.valid
 
 
 def test_resume_recomputes_only_missing_chunk(first_run, tt_fileset: Path) -> None:
@@ -164,7 +171,8 @@ def test_bad_inputs(tt_fileset: Path, tmp_path: Path) -> None:
     with pytest.raises(MissingBranchError, match="Jet_btagDeepFlavB"):
         teach_mem({"ds": {"files": {str(nojets): "Events"}}}, tmp_path / "o")
     for kwargs, match in (({"hypotheses": ["memXX"]}, "unknown hypothesis"), ({"chunksize": 0}, "chunksize"),
-                          ({"hypotheses": ["memHZA"]}, "mass point"),
+                          ({"hypotheses": ["memHZA"], "hza_points": []}, "mass point"),
+                          ({"hza_points": [(261.4, 150.5)]}, "ignored"), ({"neval": 10}, "neval"),
                           ({"hypotheses": ["memHZA"], "hza_points": [(100.0, 200.0)]}, "M_A < M_H")):
         with pytest.raises(InvalidArgumentError, match=match):
             teach_mem(tt_fileset, tmp_path / "o", **kwargs)
@@ -177,7 +185,7 @@ def test_cli(tt_fileset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
             "--workers", "0", "--chunksize", "20", "--max-events", "20", "--rel-accuracy", "0.05", "-q"]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["chunks_computed"] == 1 and summary["events"] == 20 and set(summary["not_converged"]) == {"memDY"}
+    assert summary["chunks_computed"] == 1 and summary["events"] == 20 and set(summary["n_not_converged"]) == {"memDY"}
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["chunks_skipped"] == 1
     assert main([*argv, "--seed", "9"]) == 2
@@ -185,3 +193,44 @@ def test_cli(tt_fileset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["teach", "mem", "--fileset", str(tmp_path / "none.json"), "--out", str(out)]) == 4
     assert main([*argv, "--hza-point", "x"]) == 2
     assert os.path.isfile(out / "manifest.json")
+
+
+def test_defaults_are_the_shipped_targets_settings() -> None:
+    """teach mem without options computes what the shipped bundles learned (benchmarks/mem/rebuild.sh)."""
+    from hepsurrogates.datasets.teachers.mem.teach import SHIPPED_BJET_RESPONSE, mem_teacher
+    from hepsurrogates.families import get_family
+    from hepsurrogates.families.mem import HZA_TRAINING_POINTS
+    from hepsurrogates.models.shipped import load_shipped
+
+    defaults = get_family("mem").defaults_for("teach")
+    assert defaults["rel_accuracy"] == 0.05 and defaults["bjet_response"] == SHIPPED_BJET_RESPONSE == 0.871
+    assert set(defaults["hypotheses"]) == {"memDY", "memTT"} and defaults["neval"] is None
+    hza = load_shipped("mem_hza")
+    assert [hza_column(*p) for p in HZA_TRAINING_POINTS] == hza.card["training"]["teacher_columns"]
+    spec = mem_teacher(["memHZA"])
+    assert list(spec.columns) == hza.card["training"]["teacher_columns"]
+    assert {tuple(c[2].items()) for c in spec.options["columns"]} == {
+        (("neval", 400), ("m_h", m_h), ("m_a", m_a), ("bjet_response", 0.871)) for m_h, m_a in HZA_TRAINING_POINTS}
+    runs = hza.card["training"]["teacher_options"]["runs"]
+    assert {(r["neval"], r["bjet_response"], r["rel_accuracy"]) for r in runs} == {(400, 0.871, 0.05)}
+    for name, column in (("mem_dy", "memDY"), ("mem_tt", "memTT")):
+        runs = load_shipped(name).card["training"]["teacher_options"]["runs"]
+        assert {r["rel_accuracy"] for r in runs} == {0.05} and SHIPPED_NEVAL[column] in {r["neval"] for r in runs}
+
+
+def test_chunks_of_the_earlier_format_are_refused(first_run, tmp_path: Path) -> None:
+    """A teach output written before the teacher columns held -log10 W cannot be mistaken for W."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    out, _ = first_run
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    for p in (old / "ttbar_dilepton").glob("*.parquet"):
+        table = pq.read_table(p)
+        meta = json.loads(table.schema.metadata[b"hepsurrogates_teach"])
+        meta["options"].pop("family")
+        pq.write_table(table.replace_schema_metadata({b"hepsurrogates_teach": json.dumps(meta).encode()}), p)
+    with pytest.raises(SchemaError, match="earlier teacher format"):
+        load_teacher_targets(old)

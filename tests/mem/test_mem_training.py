@@ -15,10 +15,18 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("vegas")
 
+from hepsurrogates.cli import main  # noqa: E402
 from hepsurrogates.datasets import generate  # noqa: E402
 from hepsurrogates.datasets.teachers.mem.teach import hza_column, teach_mem  # noqa: E402
+from hepsurrogates.exceptions import (  # noqa: E402
+    InvalidArgumentError,
+    MissingInputFileError,
+    SchemaError,
+)
+from hepsurrogates.families.mem.llbb import select_llbb  # noqa: E402
 from hepsurrogates.models.bundle import ModelBundle  # noqa: E402
 from hepsurrogates.models.mem.features import FEATURE_NAMES, HZA_PARAMETERS, mem_feature_matrix  # noqa: E402
+from hepsurrogates.nanoio import open_events  # noqa: E402
 from hepsurrogates.processors.mem import hza_field  # noqa: E402
 from hepsurrogates.training.export import torch_onnx_max_deviation  # noqa: E402
 from hepsurrogates.training.mem.data import MEMDesign, hza_masses, load_mem_dataset  # noqa: E402
@@ -30,15 +38,6 @@ from hepsurrogates.training.mem.train import (  # noqa: E402
     train_mem,
     train_mem_arrays,
 )
-
-from hepsurrogates.cli import main  # noqa: E402
-from hepsurrogates.exceptions import (  # noqa: E402
-    InvalidArgumentError,
-    MissingInputFileError,
-    SchemaError,
-)
-from hepsurrogates.families.mem.llbb import select_llbb  # noqa: E402
-from hepsurrogates.nanoio import open_events  # noqa: E402
 
 torch.set_num_threads(1)
 HZA_POINTS = [(261.40, 150.50), (500.0, 300.0)]
@@ -149,12 +148,12 @@ def test_dataset_join_matches_features_and_teacher(sample, teach_dy):
     assert np.array_equal(data.entry[order], valid)
     assert np.array_equal(data.x[order], mem_feature_matrix(record)[valid])
     assert np.array_equal(data.event[order], ak.to_numpy(events.event)[valid].astype(np.uint64))
-    # targets: the parquet values, y = -log10 W
+    # targets: the parquet values, y = -log10 W (Teacher_memDY holds -log10 W)
     rows = _teacher_rows(teach_dy)
     by_entry = dict(zip(rows["entry"].tolist(), rows["Teacher_memDY"].tolist()))
-    w = np.array([by_entry[e] for e in data.entry])
-    assert np.array_equal(data.weight[:, 0], w)
-    assert np.allclose(data.y[:, 0], -np.log10(w), rtol=0, atol=1e-12)
+    y = np.array([by_entry[e] for e in data.entry])
+    assert np.array_equal(data.target[:, 0], y) and np.array_equal(data.y[:, 0], y)
+    assert np.isfinite(y).all() and (y > 0).all()
     assert data.summary["datasets"]["ttbar_dilepton"]["teacher_rows"] == len(data)
     ex = data.exclusions()["memDY"]
     assert ex["used"] + ex["not_converged"] + ex["nonpositive_weight"] + ex["nonfinite_weight"] == len(data)
@@ -164,12 +163,13 @@ def test_dataset_join_matches_features_and_teacher(sample, teach_dy):
 
 def test_exclusions_are_counted_not_dropped(sample, teach_dy):
     data = load_mem_dataset(sample, teach_dy)
-    w, conv = data.weight.copy(), data.converged.copy()
-    w[0, 0], conv[1, 0], w[2, 0], w[3, 0] = 0.0, False, np.nan, -1e-5
-    conv[4, 0], w[4, 0] = False, -1.0  # not converged takes precedence
-    bad = dataclasses.replace(data, weight=w, converged=conv)
+    y, conv = data.target.copy(), data.converged.copy()
+    # y = -log10 W: W = 0 -> +inf; W NaN -> NaN; W = inf -> -inf
+    y[0, 0], conv[1, 0], y[2, 0], y[3, 0] = np.inf, False, np.nan, -np.inf
+    conv[4, 0], y[4, 0] = False, np.nan  # not converged takes precedence
+    bad = dataclasses.replace(data, target=y, converged=conv)
     ex = bad.exclusions()["memDY"]
-    assert (ex["not_converged"], ex["nonpositive_weight"], ex["nonfinite_weight"]) == (2, 2, 1)
+    assert (ex["not_converged"], ex["nonpositive_weight"], ex["nonfinite_weight"]) == (2, 1, 2)
     assert ex["used"] == len(data) - 5
     design = bad.design(["memDY"])
     assert len(design) == len(data) - 5 and set(design.group.tolist()).isdisjoint(range(5))
@@ -182,7 +182,7 @@ def test_hza_long_format_and_tt_targets(sample, teach_tt_hza):
     rows = _teacher_rows(teach_tt_hza)
     order = np.argsort(data.entry)
     assert np.array_equal(data.entry[order], np.sort(rows["entry"]))
-    assert np.array_equal(data.weight[order, 0], rows["Teacher_memTT"][np.argsort(rows["entry"])])
+    assert np.array_equal(data.target[order, 0], rows["Teacher_memTT"][np.argsort(rows["entry"])], equal_nan=True)
     design = data.design(columns, parametric=True)
     n_used = [int(data.usable(c).sum()) for c in columns]
     assert len(design) == sum(n_used) and design.x.shape[1] == len(FEATURE_NAMES) + len(HZA_PARAMETERS)
@@ -191,7 +191,7 @@ def test_hza_long_format_and_tt_targets(sample, teach_tt_hza):
         assert np.allclose(design.x[sel, -2:], np.float32([m_h, m_a]))
         assert np.array_equal(design.x[sel, :-2], data.x[design.group[sel]])
         k = data.index(c)
-        assert np.allclose(design.y[sel], -np.log10(data.weight[design.group[sel], k]))
+        assert np.allclose(design.y[sel], data.target[design.group[sel], k])
     with pytest.raises(InvalidArgumentError, match="one target column"):
         data.design(columns)
 

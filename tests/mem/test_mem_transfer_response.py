@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hepsurrogates.datasets.teachers.mem import transfer
 from scipy import integrate
 
+from hepsurrogates.datasets.teachers.mem import transfer
 from hepsurrogates.exceptions import InvalidArgumentError
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hepsurrogates.datasets.teachers.mem import tt_channels as tc
-from hepsurrogates.datasets.teachers.mem import tt_weight as tw
 from test_mem_blocks import _minv2, _ttbar_events
 from test_mem_tt_weight import _reco
 
+from hepsurrogates.datasets.teachers.mem import tt_channels as tc
+from hepsurrogates.datasets.teachers.mem import tt_weight as tw
 from hepsurrogates.exceptions import InvalidArgumentError
 
 SQRT_S = 13000.0

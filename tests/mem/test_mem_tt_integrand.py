@@ -14,13 +14,13 @@ import importlib
 
 import numpy as np
 import pytest
+from test_mem_blocks import _ttbar_events
+from test_mem_tt_weight import _reco
+
 from hepsurrogates.datasets.teachers.mem import tt_weight as tw
 from hepsurrogates.datasets.teachers.mem.pdf import load_grid
 from hepsurrogates.datasets.teachers.mem.pdf_kernel import pack_logcubic, xf_logcubic
 from hepsurrogates.datasets.teachers.mem.tt_integrand import PDF_IDS, compiled_event_integrand
-from test_mem_blocks import _ttbar_events
-from test_mem_tt_weight import _reco
-
 from hepsurrogates.exceptions import InvalidArgumentError
 
 #: the compiled integrand with Block D alone is the numpy reference point by point (with the default

@@ -13,11 +13,11 @@ import importlib
 
 import numpy as np
 import pytest
-from hepsurrogates.datasets.teachers.mem import tt_matrix_element as tme
-from hepsurrogates.datasets.teachers.mem.tt_weight import tt_weights
 from scipy import integrate
 from test_mem_blocks import _boost, _ttbar_events, _two_body, _velocity
 
+from hepsurrogates.datasets.teachers.mem import tt_matrix_element as tme
+from hepsurrogates.datasets.teachers.mem.tt_weight import tt_weights
 from hepsurrogates.exceptions import InvalidArgumentError
 
 GF, MW, MT = 1.1663787e-5, 80.419, 173.0  # PHYSICS.md §1, typed in independently
@@ -149,9 +149,10 @@ def test_bad_input(parton_events):
 
 def test_compiled_kinematics_reproduce_the_numpy_block_d():
     """The numba kernel finds the same solutions with the same Jacobians as solve_block_d."""
+    from test_mem_blocks import _minv2
+
     from hepsurrogates.datasets.teachers.mem import solve_block_d
     from hepsurrogates.datasets.teachers.mem.tt_kernel import tt_point_kinematics
-    from test_mem_blocks import _minv2
 
     ev = _ttbar_events(300, seed=5)
     l1, l2, b1, b2, nu1, nu2 = (ev[k] for k in ("l1", "l2", "b1", "b2", "nu1", "nu2"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from hepsurrogates.datasets.teachers.mem.vegas_driver import integrate_events
 
 

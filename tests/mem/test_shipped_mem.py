@@ -11,10 +11,9 @@ pytest.importorskip("pythia8mc")
 from hepsurrogates.datasets import generate  # noqa: E402
 from hepsurrogates.datasets.teachers.mem import dy_weights, hza_weights, tt_weights  # noqa: E402
 from hepsurrogates.datasets.teachers.mem.transfer import BJET_RESPONSE  # noqa: E402
+from hepsurrogates.families.mem.llbb import llbb_numpy, select_llbb  # noqa: E402
 from hepsurrogates.models.mem.features import mem_feature_matrix  # noqa: E402
 from hepsurrogates.models.shipped import MEM_SHIPPED, SHIPPED, load_shipped  # noqa: E402
-
-from hepsurrogates.families.mem.llbb import llbb_numpy, select_llbb  # noqa: E402
 from hepsurrogates.nanoio import open_events  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not all(n in SHIPPED for n in MEM_SHIPPED.values()),

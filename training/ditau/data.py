@@ -2,9 +2,10 @@
 
 Uses the one feature definition (:func:`hepsurrogates.models.ditau.features.ditau_inputs`) on
 each file in eager mode and keeps the events with a di-τ pair. The target is the generated
-mass: ``Teacher_higgsMass`` when the sample has it (``htautau``), otherwise the mass of the
-hard-process lepton pair from ``LHEPart`` (``dy_ll``, whose ``lhe_tautau`` flag marks
-Z/γ* → ττ). A loaded set can be cached as ``.npz`` (keyed by the file list and sizes).
+mass, ``Teacher_mTauTau`` (the quantity ``Surrogate_mTauTau`` holds) for the events whose sample
+stores it (``htautau``; ``dy_ll`` for its ττ events), otherwise the mass of the hard-process
+lepton pair from ``LHEPart`` (the same quantity, for files without the column); the
+``lhe_tautau`` flag marks Z/γ* → ττ. A loaded set can be cached as ``.npz`` (keyed by the file list and sizes).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from pathlib import Path
 
 import awkward as ak
 import numpy as np
-from hepsurrogates.models.ditau.features import FEATURE_NAMES, ditau_inputs
 
 from hepsurrogates.exceptions import MissingBranchError, SchemaError
 from hepsurrogates.fileset import load_fileset
+from hepsurrogates.models.ditau.features import FEATURE_NAMES, ditau_inputs
 from hepsurrogates.nanoio import open_events
 
 __all__ = ["DiTauDataset", "load_ditau_dataset", "files_from"]
@@ -82,10 +83,11 @@ def _target(events: ak.Array) -> tuple[np.ndarray, np.ndarray]:
     lhe = events.LHEPart
     leptons = lhe[(lhe.status == 1) & ((abs(lhe.pdgId) == 11) | (abs(lhe.pdgId) == 13) | (abs(lhe.pdgId) == 15))]
     tautau = ak.to_numpy(ak.sum(abs(leptons.pdgId) == 15, axis=1) == 2)
-    if "Teacher" in events.fields and "higgsMass" in events.Teacher.fields:
-        return ak.to_numpy(events.Teacher.higgsMass).astype(np.float64), tautau
     pair = ak.pad_none(leptons, 2)
     mass = ak.to_numpy(ak.fill_none((pair[:, 0] + pair[:, 1]).mass, np.nan)).astype(np.float64)
+    if "Teacher" in events.fields and "mTauTau" in events.Teacher.fields:
+        stored = ak.to_numpy(events.Teacher.mTauTau).astype(np.float64)
+        mass = np.where(np.isfinite(stored), stored, mass)
     return mass, tautau
 
 

@@ -16,8 +16,9 @@ small networks we ship (resolution per FLOP). Everything is exportable ONNX arit
 from __future__ import annotations
 
 import torch
-from hepsurrogates.models.ditau.features import FEATURE_NAMES
 from torch import nn
+
+from hepsurrogates.models.ditau.features import FEATURE_NAMES
 
 __all__ = ["DiTauFrame", "N_OUT"]
 

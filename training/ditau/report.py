@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from hepsurrogates.models.ditau.features import CHANNELS
 
 __all__ = ["binned_response", "summary_metrics", "z_peak_metrics", "make_plots"]

@@ -24,17 +24,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 from hepsurrogates.models.bundle import CARD_SCHEMA_VERSION
 from hepsurrogates.models.ditau.fastmtt import fastmtt_mass
 from hepsurrogates.models.ditau.features import CHANNELS, FEATURE_NAMES, FEATURES
-
-from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 from hepsurrogates.provenance import code_revision
 
 from ..domain import input_domain
@@ -47,7 +48,8 @@ from .losses import LOSSES
 from .preprocess import DiTauFrame
 from .report import make_plots, summary_metrics, z_peak_metrics
 
-__all__ = ["DataSpec", "DiTauTrainConfig", "DiTauTrainResult", "train_ditau", "build_ditau_model", "fastmtt_for"]
+__all__ = ["DataSpec", "DiTauTrainConfig", "DiTauTrainResult", "train_ditau", "build_ditau_model", "fastmtt_for",
+           "train_from_options"]
 
 
 @dataclass
@@ -352,3 +354,24 @@ def train_ditau(
 def _jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
+
+
+def train_from_options(config: str | None = None, data: Sequence[str] | None = None, out: str = "models/shipped",
+                       progress: bool = True, command: str = "", samples_dir: str = "samples") -> dict[str, Any]:
+    """``hepsurrogates train ditau`` (the registry's entry point): train, and a JSON-ready summary.
+
+    Raises:
+        InvalidArgumentError: more than one ``--data`` fileset.
+    """
+    if data and len(data) > 1:
+        raise InvalidArgumentError("train ditau takes one --data fileset")
+    cfg = DiTauTrainConfig.from_json(config) if config else DiTauTrainConfig()
+    result = train_ditau(cfg, out, samples_dir=samples_dir, train_fileset=data[0] if data else None,
+                         progress=progress, command=command)
+    ind = result.metrics.get("independent_sample") or result.metrics["test_split"]
+    return {
+        "bundle": str(result.bundle_path),
+        "resolution_100_800_percent": {k: ind[k]["resolution_mean_100_800_percent"] for k in ("m_ML", "FastMTT")},
+        "max_median_response_deviation_70_800": ind["m_ML"]["max_abs_median_response_deviation_70_800"],
+        "epochs": len(result.history.train_loss),
+    }

@@ -18,11 +18,12 @@ Any violation raises :class:`~hepsurrogates.exceptions.SchemaError` naming the f
 outside the teacher's ranges (``--max-events``, failed chunks) are not read for training and are
 counted in :attr:`MEMDataset.summary`.
 
-Targets: y = −log10 W per hypothesis column (``memDY``, ``memTT``, ``memHZA_<mH>_<mA>``). An
+Targets: y = −log10 W per hypothesis column (``memDY``, ``memTT``, ``memHZA_<mH>_<mA>``), the
+teacher column of the same name (``Teacher_memDY`` holds −log10 W, as ``Surrogate_memDY``). An
 event is excluded from the training rows of a column when its teacher integration did not
-converge, or (converged) its weight is not finite, or is ≤ 0; :meth:`MEMDataset.exclusions`
-counts each reason (in that order of precedence) so the numbers go into the card; nothing is
-dropped silently.
+converge, or (converged) its weight was not finite (y NaN or −inf), or was 0 (y = +inf);
+:meth:`MEMDataset.exclusions` counts each reason (in that order of precedence) so the numbers go
+into the card; nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ from typing import Any
 
 import awkward as ak
 import numpy as np
-from hepsurrogates.models.mem.features import FEATURE_NAMES, HZA_PARAMETERS, mem_feature_matrix
 
 from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 from hepsurrogates.families.mem.llbb import select_llbb
 from hepsurrogates.fileset import load_fileset
+from hepsurrogates.models.mem.features import FEATURE_NAMES, HZA_PARAMETERS, mem_feature_matrix
 from hepsurrogates.nanoio import open_events
 
 __all__ = ["MEMDataset", "MEMDesign", "load_mem_dataset", "hza_masses", "teacher_columns", "file_sha256"]
@@ -108,7 +109,7 @@ class MEMDataset:
     Attributes:
         x: (N, 14) float32 features in :data:`~hepsurrogates.models.mem.features.FEATURE_NAMES` order.
         columns: the hypothesis columns, e.g. ``("memDY", "memHZA_261p40_150p50")``.
-        weight, error: (N, K) teacher weight W and its absolute error.
+        target, error: (N, K) teacher −log10 W and its 1σ error (log10 units).
         converged: (N, K) bool.
         dataset, file: (N,) labels; entry: (N,) index in the source file.
         run, luminosityBlock, event: (N,) event ids.
@@ -117,7 +118,7 @@ class MEMDataset:
 
     x: np.ndarray
     columns: tuple[str, ...]
-    weight: np.ndarray
+    target: np.ndarray
     error: np.ndarray
     converged: np.ndarray
     dataset: np.ndarray
@@ -138,29 +139,26 @@ class MEMDataset:
 
     @property
     def y(self) -> np.ndarray:
-        """−log10 W, (N, K) float64; NaN where W ≤ 0 or not finite."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where((self.weight > 0) & np.isfinite(self.weight), -np.log10(self.weight), np.nan)
+        """−log10 W, (N, K) float64; non-finite where W was 0 or not finite."""
+        return self.target
 
     @property
     def rel_error(self) -> np.ndarray:
-        """The teacher's relative error error/W (inf where W ≤ 0)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.weight > 0, self.error / self.weight, np.inf)
+        """The teacher's relative error σ_W/W = ln 10 · σ_y (NaN where y is not finite)."""
+        return np.log(10.0) * self.error
 
     def usable(self, column: str) -> np.ndarray:
-        """Rows whose ``column`` target enters training: converged, W finite and > 0."""
+        """Rows whose ``column`` target enters training: converged, −log10 W finite."""
         k = self.index(column)
-        w = self.weight[:, k]
-        return self.converged[:, k] & np.isfinite(w) & (w > 0)
+        return self.converged[:, k] & np.isfinite(self.target[:, k])
 
     def exclusions(self) -> dict[str, dict[str, int]]:
-        """Per column: events, and those excluded (not converged; else non-finite W; else W ≤ 0), used."""
+        """Per column: events, and those excluded (not converged; else non-finite W; else W = 0), used."""
         out = {}
         for k, c in enumerate(self.columns):
-            w, conv = self.weight[:, k], self.converged[:, k]
-            nonfinite = conv & ~np.isfinite(w)
-            nonpositive = conv & np.isfinite(w) & (w <= 0)
+            y, conv = self.target[:, k], self.converged[:, k]
+            nonpositive = conv & (y == np.inf)
+            nonfinite = conv & ~np.isfinite(y) & ~nonpositive
             out[c] = {"events": len(self), "not_converged": int((~conv).sum()), "nonfinite_weight": int(nonfinite.sum()),
                       "nonpositive_weight": int(nonpositive.sum()), "used": int(self.usable(c).sum())}
         return out
@@ -230,8 +228,9 @@ def load_mem_dataset(
             listed in ``summary["teacher_datasets_not_in_fileset"]``: held-out validation data.)
         InvalidArgumentError: a requested column was not computed.
     """
-    from hepsurrogates.datasets.teachers.mem.teach import load_teacher_targets
     from tqdm.auto import tqdm
+
+    from hepsurrogates.datasets.teachers.mem.teach import load_teacher_targets
 
     tdir = Path(teacher_dir)
     manifest = _read_manifest(tdir)
@@ -317,7 +316,7 @@ def load_mem_dataset(
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return MEMDataset(
         x=merged["x"].astype(np.float32), columns=tuple(want),
-        weight=np.stack([merged[f"w_{c}"] for c in want], axis=1),
+        target=np.stack([merged[f"w_{c}"] for c in want], axis=1),
         error=np.stack([merged[f"e_{c}"] for c in want], axis=1),
         converged=np.stack([merged[f"c_{c}"] for c in want], axis=1),
         dataset=merged["dataset"], file=merged["file"], entry=merged["entry"],

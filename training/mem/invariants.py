@@ -37,8 +37,9 @@ and the symmetry augmentation of :mod:`.symmetries` together; the invariants alo
 from __future__ import annotations
 
 import torch
-from hepsurrogates.models.mem.features import FEATURE_NAMES
 from torch import nn
+
+from hepsurrogates.models.mem.features import FEATURE_NAMES
 
 __all__ = ["INVARIANT_NAMES", "LLBBInvariants", "n_preprocessed"]
 

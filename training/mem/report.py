@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from hepsurrogates.models.bundle import ModelBundle
 
 __all__ = ["PUBLISHED", "residual_metrics", "binned_residuals", "predict_bundle", "make_report"]

@@ -36,9 +36,9 @@ from collections.abc import Sequence
 from itertools import combinations
 
 import torch
-from hepsurrogates.models.mem.features import FEATURE_NAMES
 
 from hepsurrogates.exceptions import InvalidArgumentError
+from hepsurrogates.models.mem.features import FEATURE_NAMES
 
 __all__ = ["SYMMETRIES", "TRANSFORMS", "apply_symmetry", "symmetry_group", "RandomSymmetry", "validate_symmetries"]
 

@@ -33,17 +33,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from hepsurrogates.models.bundle import CARD_SCHEMA_VERSION
-from hepsurrogates.models.mem.features import FEATURE_NAMES, FEATURE_UNITS, HZA_PARAMETER_UNITS, HZA_PARAMETERS
 from torch import nn
 
 from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
+from hepsurrogates.models.bundle import CARD_SCHEMA_VERSION
+from hepsurrogates.models.mem.features import FEATURE_NAMES, FEATURE_UNITS, HZA_PARAMETER_UNITS, HZA_PARAMETERS
 from hepsurrogates.provenance import code_revision
 
 from ..domain import input_domain
@@ -56,7 +56,7 @@ from .report import PUBLISHED, make_report, residual_metrics
 from .symmetries import SYMMETRIES, RandomSymmetry, validate_symmetries
 
 __all__ = ["HYPOTHESES", "PUBLISHED_SIZES", "OUTPUT", "MEMTrainConfig", "MEMTrainResult", "build_mem_model",
-           "train_mem", "train_mem_arrays", "PARITY_TOLERANCE"]
+           "train_mem", "train_mem_arrays", "PARITY_TOLERANCE", "train_from_options"]
 
 HYPOTHESES = ("DY", "TT", "HZA")
 #: (hidden layers, width) of arXiv 2008.10949
@@ -432,3 +432,28 @@ def train_mem(
     if skipped:
         provenance["skipped_sources"] = skipped
     return train_mem_arrays(config, design, out_dir, provenance=provenance, progress=progress, command=command)
+
+
+def train_from_options(config: str | None = None, data: Sequence[str] | None = None, out: str = "bundles",
+                       progress: bool = True, command: str = "", hypothesis: str | None = None,
+                       teacher: Sequence[str] | None = None) -> dict[str, Any]:
+    """``hepsurrogates train mem`` (the registry's entry point): train, and a JSON-ready summary.
+
+    Raises:
+        InvalidArgumentError: no ``--data`` or ``--teacher``, or a bad hypothesis.
+    """
+    if not data or not teacher:
+        raise InvalidArgumentError("train mem needs --data FILESET and --teacher TEACHDIR (the output of 'teach mem')")
+    cfg = MEMTrainConfig.from_json(config) if config else MEMTrainConfig()
+    if hypothesis:
+        cfg = replace(cfg, hypothesis=hypothesis)
+        cfg.validate("--hypothesis")
+    result = train_mem(cfg, out, fileset=list(data), teacher_dir=list(teacher), progress=progress, command=command)
+    test = result.metrics["test_split"]
+    return {
+        "bundle": str(result.bundle_path), "hypothesis": cfg.hypothesis,
+        "test_bias": test["bias"], "test_resolution": test["resolution"],
+        "published": {k: result.metrics["published_reference"][k] for k in ("bias", "resolution")},
+        "n_train": result.n_events["train"], "n_test": result.n_events["test"],
+        "epochs": len(result.history.train_loss), "parity": result.parity,
+    }

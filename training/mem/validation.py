@@ -140,12 +140,13 @@ def validate_discriminant(fileset: str, teacher_dir: str, bundle_dir: str, signa
     table = _teacher_table(teacher_dir)
     rows = [i for i, k in enumerate(keys) if k in table]
     t = [table[keys[i]] for i in rows]
-    ok = np.array([r["Teacher_memTT"] > 0 and r["Teacher_memDY"] > 0 and r["Teacher_memTT_converged"]
+    # Teacher_memTT, Teacher_memDY hold -log10 W (finite: W > 0)
+    ok = np.array([np.isfinite(r["Teacher_memTT"]) and np.isfinite(r["Teacher_memDY"]) and r["Teacher_memTT_converged"]
                    and r["Teacher_memDY_converged"] for r in t], bool)
     rows = np.asarray(rows)[ok]
     t = [r for r, k in zip(t, ok) if k]
-    y_tt = -np.log10([r["Teacher_memTT"] for r in t])
-    y_dy = -np.log10([r["Teacher_memDY"] for r in t])
+    y_tt = np.array([r["Teacher_memTT"] for r in t], np.float64)
+    y_dy = np.array([r["Teacher_memDY"] for r in t], np.float64)
     x = mem_feature_matrix(rec[rows])
     p_tt = ModelBundle.load(Path(bundle_dir) / "mem_tt.onnx", family="mem").predict(x)
     p_dy = ModelBundle.load(Path(bundle_dir) / "mem_dy.onnx", family="mem").predict(x)
@@ -170,10 +171,9 @@ def validate_scan(pseudo_fileset: str, teacher_dir: str, bundle: str, grid_files
     """The (M_H, M_A) likelihood scan of the module docstring, DNN and teacher."""
     from hepsurrogates.datasets.teachers.mem import hza_cross_section
     from hepsurrogates.datasets.teachers.mem.teach import hza_column
+    from hepsurrogates.fileset import load_fileset
     from hepsurrogates.models.bundle import ModelBundle
     from hepsurrogates.models.mem.features import mem_feature_matrix
-
-    from hepsurrogates.fileset import load_fileset
 
     # acceptance per grid sample, from its fileset metadata (mH, mA options) and selection counts
     pts, n_pass, n_tot = [], [], []
@@ -199,7 +199,7 @@ def validate_scan(pseudo_fileset: str, teacher_dir: str, bundle: str, grid_files
     table = _teacher_table(teacher_dir)
     cols = ["Teacher_" + hza_column(h, a) for h, a in pts]
     have = [i for i, k in enumerate(keys) if k in table and all(c in table[k] for c in cols)]
-    y_teacher = np.array([[-np.log10(max(table[keys[i]][c], 1e-300)) for c in cols] for i in have])
+    y_teacher = np.array([[min(table[keys[i]][c], 300.0) for c in cols] for i in have])  # -log10 W, W = 0 as 1e-300
     out: dict[str, Any] = {"injected": list(injected), "points": pts, "n_events_dnn": int(len(x)),
                            "acceptance": {"n_pass": n_pass, "n_total": n_tot, "fit": eff_fit.tolist()},
                            "sigma_model": sigma.tolist(), "nll_dnn": nll_dnn.tolist()}

@@ -4,16 +4,16 @@ The masses, widths and couplings are the project-wide PDG values of
 :mod:`hepsurrogates.constants` (one definition, re-exported here so a MEM module needs one
 import); the values, with their sources (PHYSICS.md §1):
 
-=====================  ===============  ==========================================
-name                   value            source
-=====================  ===============  ==========================================
-``M_Z``, ``GAMMA_Z``   91.1876, 2.4952  PDG
-``SIN2_THETA_W``       0.2312           PDG (effective leptonic, MS-bar ≈ 0.2312)
-``G_FERMI``            1.1663787e-5     PDG, GeV⁻²
-``ALPHA_EM``           1/132.507        MadGraph ``sm`` model default α(M_Z)
-``M_W``, ``GAMMA_W``   80.419, 2.0476   MoMEMta tt̄ example (MadGraph param card)
-``M_TOP``, ``GAMMA_TOP`` 173.0, 1.4915  MoMEMta tt̄ example (MadGraph param card)
-=====================  ===============  ==========================================
+=========================  ===============  ==========================================
+name                       value            source
+=========================  ===============  ==========================================
+``M_Z``, ``GAMMA_Z``       91.1876, 2.4952  PDG
+``SIN2_THETA_W``           0.2312           PDG (effective leptonic, MS-bar ≈ 0.2312)
+``G_FERMI``                1.1663787e-5     PDG, GeV⁻²
+``ALPHA_EM``               1/132.507        MadGraph ``sm`` model default α(M_Z)
+``M_W``, ``GAMMA_W``       80.419, 2.0476   MoMEMta tt̄ example (MadGraph param card)
+``M_TOP``, ``GAMMA_TOP``   173.0, 1.4915    MoMEMta tt̄ example (MadGraph param card)
+=========================  ===============  ==========================================
 
 Fermion electric charges Q (units of e) and weak isospin T3 of the left-handed component are
 textbook Standard Model assignments.

@@ -47,7 +47,7 @@ from hepsurrogates import kinematics as kin
 from hepsurrogates.exceptions import MissingBranchError
 
 __all__ = [
-    "LLBB_BRANCHES", "LLBB_FIELDS", "LLBBSelection", "DEFAULT_SELECTION", "LLBBArrays",
+    "LLBB_BRANCHES", "LLBB_FIELDS", "LLBBSelection", "DEFAULT_SELECTION", "LOOSE_SELECTION", "SELECTIONS", "LLBBArrays",
     "missing_llbb_branches", "select_llbb", "llbb_numpy",
 ]
 
@@ -70,6 +70,12 @@ class LLBBSelection:
 
 
 DEFAULT_SELECTION = LLBBSelection()
+#: no isolation, no electron ID, lower lepton thresholds: to look at every ℓℓbb candidate of a
+#: file (real NanoAOD studies; coffea's tt̄ NanoAOD sample has no event with two tight isolated
+#: leptons); its events lie partly outside the training domain
+LOOSE_SELECTION = LLBBSelection(lepton_pt=10.0, leading_lepton_pt=20.0, muon_iso=1e9, electron_iso=1e9, electron_id=0)
+#: the named selections of the command line (``--selection``)
+SELECTIONS: dict[str, LLBBSelection] = {"analysis": DEFAULT_SELECTION, "loose": LOOSE_SELECTION}
 
 _LEPTON_FIELDS = ("pt", "eta", "phi", "mass", "charge")
 _MUON = ("pt", "eta", "phi", "mass", "charge", "tightId", "pfRelIso04_all")

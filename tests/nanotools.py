@@ -1,0 +1,56 @@
+"""Test helpers: a NanoAOD file rewritten with some branches changed (NaN, shifted, dropped)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import awkward as ak
+import numpy as np
+import uproot
+
+
+def read_flat(path: str | Path, entry_stop: int | None = None) -> dict[str, Any]:
+    """Every branch of ``Events`` as flat NanoAOD-named arrays (``Muon_pt`` …, ``nMuon`` …)."""
+    with uproot.open(path) as f:
+        arrays = f["Events"].arrays(library="ak", entry_stop=entry_stop)
+    return {k: arrays[k] for k in arrays.fields}
+
+
+def write_flat(path: str | Path, branches: Mapping[str, Any]) -> Path:
+    """Write flat NanoAOD-named arrays as an ``Events`` tree (collections regrouped so uproot
+    writes their ``nX`` counters)."""
+    counted = {k[1:] for k in branches if k.startswith("n") and k[1:2].isupper()}
+    groups: dict[str, dict[str, Any]] = {}
+    flat: dict[str, Any] = {}
+    for key, value in branches.items():
+        coll, _, field = key.partition("_")
+        if key.startswith("n") and key[1:] in counted:
+            continue
+        if field and coll in counted:
+            groups.setdefault(coll, {})[field] = value
+        else:
+            flat[key] = value
+    for coll, fields in groups.items():
+        flat[coll] = ak.zip(fields)
+    with uproot.recreate(path) as f:
+        f.mktree("Events", {k: ak.to_packed(v) for k, v in flat.items()})
+    return Path(path)
+
+
+def rewrite(src: str | Path, dst: str | Path, change: Callable[[dict[str, Any]], dict[str, Any]],
+            entry_stop: int | None = None) -> Path:
+    """``src`` copied to ``dst`` with ``change`` applied to its flat branches."""
+    return write_flat(dst, change(read_flat(src, entry_stop)))
+
+
+def with_nan(name: str, every: int = 7) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A change that sets the per-event branch ``name`` to NaN in every ``every``-th event."""
+
+    def change(b: dict[str, Any]) -> dict[str, Any]:
+        values = ak.to_numpy(b[name]).astype(np.float32).copy()
+        values[::every] = np.nan
+        return {**b, name: values}
+
+    return change
