@@ -80,13 +80,19 @@ def sample_tables(results: dict[str, Any]) -> dict[str, str]:
                 for k, d in v["tau_decays"].items() if isinstance(d, dict)]
         fm = v["flat_mass"]
         rows.append(["flat generated mass", f"χ² = {fm['chi2']:.1f} / {fm['ndf']}", f"p = {fm['p_value']:.2f}"])
-        for key, label in (("met_pull_chi2", "MET pull ⟨χ²⟩ (2 expected)"), ("muon_pull_core_width", "muon pT pull width"),
-                           ("jet_pull_core_width", "jet pT pull width"), ("tau_id_efficiency", "τ_h ID efficiency")):
+        for key, label in (
+            ("met_pull_chi2", "MET pull ⟨χ²⟩ (2 expected)"),
+            ("muon_pull_core_width", "muon pT pull width"),
+            ("jet_pull_core_width", "jet pT pull width"),
+            ("tau_id_efficiency", "τ_h ID efficiency"),
+        ):
             d = v[key]
             value = d.get("mean", d.get("value"))
             rows.append([label, f"{value:.3f} ± {d['error']:.3f}", f"expected {d['expected']}"])
-        out["Sample validation (`python benchmarks/validate_samples.py --htautau F --dy F --files 3 --out "
-            "benchmarks/results/sample_validation.json`)"] = md_table(["check", "measured", "reference"], rows)
+        out[
+            "Sample validation (`python benchmarks/validate_samples.py --htautau F --dy F --files 3 --out "
+            "benchmarks/results/sample_validation.json`)"
+        ] = md_table(["check", "measured", "reference"], rows)
     return out
 
 
@@ -106,10 +112,14 @@ def render_docs(out_dir: Path, results: dict[str, Any] | None = None) -> list[Pa
     pages["samples"] = sample_tables(results)
     written = []
     for name, tables in pages.items():
-        text = [f"# Benchmarks: {name}", "",
-                "Rendered from `benchmarks/results/*.json` by `benchmarks/render.py` when the docs are built; each "
-                "heading names the command that writes the JSON. Ratios are measured within one run on the "
-                "project's 2-core machines; absolute times drift from machine to machine.", ""]
+        text = [
+            f"# Benchmarks: {name}",
+            "",
+            "Rendered from `benchmarks/results/*.json` by `benchmarks/render.py` when the docs are built; each "
+            "heading names the command that writes the JSON. Ratios are measured within one run on the "
+            "project's 2-core machines; absolute times drift from machine to machine.",
+            "",
+        ]
         for title, table in tables.items():
             text += [f"## {title}", "", table, ""]
         path = out_dir / f"benchmarks_{name}.md"
@@ -142,7 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         new, current = readme_block(readme_path.read_text(), results)
         if args.check:
             fresh = current == headline(results).strip()
-            print("README headline block is " + ("up to date" if fresh else "stale: run python benchmarks/render.py --readme"))
+            print(
+                "README headline block is "
+                + ("up to date" if fresh else "stale: run python benchmarks/render.py --readme")
+            )
             return 0 if fresh else 1
         readme_path.write_text(new)
     return 0
@@ -150,4 +163,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

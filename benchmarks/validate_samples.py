@@ -65,7 +65,9 @@ def validate(htautau: list[str], dy: list[str]) -> dict:
         sy = ak.to_numpy(ak.sum(nu.pt * np.sin(nu.phi), axis=1))
         gx = ak.to_numpy(ev.GenMET.pt * np.cos(ev.GenMET.phi))
         gy = ak.to_numpy(ev.GenMET.pt * np.sin(ev.GenMET.phi))
-        genmet_dev = max(genmet_dev, float(np.max(np.hypot(sx - gx, sy - gy) / np.maximum(ak.to_numpy(ev.GenMET.pt), 1.0))))
+        genmet_dev = max(
+            genmet_dev, float(np.max(np.hypot(sx - gx, sy - gy) / np.maximum(ak.to_numpy(ev.GenMET.pt), 1.0)))
+        )
         no_mu = ~ak.to_numpy(ak.any((gp.status == 1) & (abs(gp.pdgId) == 13) & (gp.pt > 3), axis=1))
         mx = ak.to_numpy(ev.MET.pt * np.cos(ev.MET.phi)).astype(float)
         my = ak.to_numpy(ev.MET.pt * np.sin(ev.MET.phi)).astype(float)
@@ -74,10 +76,14 @@ def validate(htautau: list[str], dy: list[str]) -> dict:
         c2 = (dx * dx * cyy - 2 * dx * dy_ * cxy + dy_ * dy_ * cxx) / (cxx * cyy - cxy * cxy)
         chi2.append(c2[no_mu])
         mu = ev.Muon[ev.Muon.genPartIdx >= 0]
-        rp, gpt, geta = (ak.to_numpy(ak.flatten(a)).astype(float) for a in (mu.pt, mu.matched_gen.pt, mu.matched_gen.eta))
+        rp, gpt, geta = (
+            ak.to_numpy(ak.flatten(a)).astype(float) for a in (mu.pt, mu.matched_gen.pt, mu.matched_gen.eta)
+        )
         mu_pull.append((rp / gpt - 1) / res.muon_pt_resolution(gpt, geta))
         jet = ev.Jet[ev.Jet.genJetIdx >= 0]
-        rp, gpt, geta = (ak.to_numpy(ak.flatten(a)).astype(float) for a in (jet.pt, jet.matched_gen.pt, jet.matched_gen.eta))
+        rp, gpt, geta = (
+            ak.to_numpy(ak.flatten(a)).astype(float) for a in (jet.pt, jet.matched_gen.pt, jet.matched_gen.eta)
+        )
         keep = gpt > 40
         jet_z.append(((rp / gpt - 1) / res.jet_pt_resolution(gpt, geta) + RESPONSE_MEAN)[keep])
         if path in htautau:
@@ -85,7 +91,10 @@ def validate(htautau: list[str], dy: list[str]) -> dict:
             taus = gp[(abs(gp.pdgId) == 15) & gp.hasFlags(["isLastCopy"])]
             kids = taus.children
             direct = kids[kids.hasFlags(["isDirectTauDecayProduct"])]
-            modes += [_MODES.get(tuple(sorted(abs(i) for i in ids)), "other") for ids in ak.to_list(ak.flatten(direct.pdgId, axis=1))]
+            modes += [
+                _MODES.get(tuple(sorted(abs(i) for i in ids)), "other")
+                for ids in ak.to_list(ak.flatten(direct.pdgId, axis=1))
+            ]
             hard = gp[(abs(gp.pdgId) == 15) & gp.hasFlags(["isLastCopy", "fromHardProcess"])]
             k2 = abs(hard.children.pdgId)
             leg = ak.where(ak.any(k2 == 11, axis=2), "e", ak.where(ak.any(k2 == 13, axis=2), "m", "t"))
@@ -97,22 +106,46 @@ def validate(htautau: list[str], dy: list[str]) -> dict:
             n_acc += int(ak.sum(acc))
             n_id += int(ak.sum(ak.any(taus_id.genPartIdx[:, :, None] == idx[:, None, :], axis=1)))
     n = len(modes)
-    out["tau_decays"] = {"n": n, **{m: {"fraction": sum(x == m for x in modes) / n, "pdg": br,
-                                        "pull": (sum(x == m for x in modes) - n * br) / np.sqrt(n * br * (1 - br))}
-                                    for m, br in PDG_TAU_BR.items()}}
+    out["tau_decays"] = {
+        "n": n,
+        **{
+            m: {
+                "fraction": sum(x == m for x in modes) / n,
+                "pdg": br,
+                "pull": (sum(x == m for x in modes) - n * br) / np.sqrt(n * br * (1 - br)),
+            }
+            for m, br in PDG_TAU_BR.items()
+        },
+    }
     m = np.concatenate(masses)
     counts, _ = np.histogram(m, bins=19, range=(50, 1000))
-    out["flat_mass"] = {"n": int(len(m)), "chi2": float(stats.chisquare(counts).statistic), "ndf": 18,
-                        "p_value": float(stats.chisquare(counts).pvalue)}
+    out["flat_mass"] = {
+        "n": int(len(m)),
+        "chi2": float(stats.chisquare(counts).statistic),
+        "ndf": 18,
+        "p_value": float(stats.chisquare(counts).pvalue),
+    }
     out["genmet_max_relative_deviation"] = genmet_dev
     c = np.concatenate(chi2)
-    out["met_pull_chi2"] = {"n": int(len(c)), "mean": float(c.mean()), "error": float(c.std() / np.sqrt(len(c))), "expected": 2.0}
+    out["met_pull_chi2"] = {
+        "n": int(len(c)),
+        "mean": float(c.mean()),
+        "error": float(c.std() / np.sqrt(len(c))),
+        "expected": 2.0,
+    }
     w, e = _core_width(np.concatenate(mu_pull), -3.0, 3.0)
     out["muon_pull_core_width"] = {"value": w, "error": e, "expected": 1.0}
     w, e = _core_width(np.concatenate(jet_z), -1.5, 1.5)
     out["jet_pull_core_width"] = {"value": w, "error": e, "expected": 1.0}
-    out["tau_id_efficiency"] = {"n": n_acc, "value": n_id / n_acc, "error": float(np.sqrt(0.6 * 0.4 / n_acc)), "expected": 0.6}
-    out["ditau_channels"] = {ch: sum(x == ch for x in channels) / len(channels) for ch in ("tt", "mt", "et", "em", "mm", "ee")}
+    out["tau_id_efficiency"] = {
+        "n": n_acc,
+        "value": n_id / n_acc,
+        "error": float(np.sqrt(0.6 * 0.4 / n_acc)),
+        "expected": 0.6,
+    }
+    out["ditau_channels"] = {
+        ch: sum(x == ch for x in channels) / len(channels) for ch in ("tt", "mt", "et", "em", "mm", "ee")
+    }
     return out
 
 

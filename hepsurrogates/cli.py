@@ -245,23 +245,35 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     from hepsurrogates.processors.runner import EXECUTORS
 
     runnable = families_with("attacher")
-    p = sub.add_parser("run", help="attach surrogate columns to a fileset: histograms, skim, summary",
-                       formatter_class=_Formatter,
-                       description="Attach the surrogate columns of one or more families to every dataset of a "
-                                   "fileset in one pass: Surrogate_<name> per event and, for each learned "
-                                   "column, Surrogate_<name>_inDomain (the inputs lie inside the bundle's training "
-                                   "ranges). Writes hists.pkl, summary.json, plots/ and a skim of the selected "
-                                   "events (reads back with NanoAODSchema) into --out.",
-                       epilog="examples:\n"
-                              "  hepsurrogates run --fileset samples/fileset.json --surrogates ditau mem --out out\n"
-                              "  hepsurrogates run --fileset F --surrogates ditau --with-fastmtt --workers 4 --out out\n"
-                              "  hepsurrogates run --fileset F --surrogates mem --hza-point 261.40,150.50 "
-                              "--scheduler tcp://dask-scheduler:8786 --out out")
+    p = sub.add_parser(
+        "run",
+        help="attach surrogate columns to a fileset: histograms, skim, summary",
+        formatter_class=_Formatter,
+        description="Attach the surrogate columns of one or more families to every dataset of a "
+        "fileset in one pass: Surrogate_<name> per event and, for each learned "
+        "column, Surrogate_<name>_inDomain (the inputs lie inside the bundle's training "
+        "ranges). Writes hists.pkl, summary.json, plots/ and a skim of the selected "
+        "events (reads back with NanoAODSchema) into --out.",
+        epilog="examples:\n"
+        "  hepsurrogates run --fileset samples/fileset.json --surrogates ditau mem --out out\n"
+        "  hepsurrogates run --fileset F --surrogates ditau --with-fastmtt --workers 4 --out out\n"
+        "  hepsurrogates run --fileset F --surrogates mem --hza-point 261.40,150.50 "
+        "--scheduler tcp://dask-scheduler:8786 --out out",
+    )
     p.add_argument("--fileset", required=True, help="coffea fileset JSON")
-    p.add_argument("--surrogates", nargs="+", default=["ditau"], metavar="FAMILY",
-                   help=f"the families to attach, in one pass (any of: {', '.join(runnable)})")
-    p.add_argument("--bundle", action="append", metavar="ONNX",
-                   help="a bundle replacing the shipped one its card names (repeatable; default: the shipped ones)")
+    p.add_argument(
+        "--surrogates",
+        nargs="+",
+        default=["ditau"],
+        metavar="FAMILY",
+        help=f"the families to attach, in one pass (any of: {', '.join(runnable)})",
+    )
+    p.add_argument(
+        "--bundle",
+        action="append",
+        metavar="ONNX",
+        help="a bundle replacing the shipped one its card names (repeatable; default: the shipped ones)",
+    )
     p.add_argument("--bundle-dir", metavar="DIR", help="every bundle in DIR replaces the shipped one its card names")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:port)")
@@ -288,12 +300,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:
     names = [n for n in families_with("attacher") if get_family(n).demo]
-    p = sub.add_parser("demo", help="the main job on the embedded default (shipped samples and bundles)",
-                       formatter_class=_Formatter,
-                       description="Attach every family (" + ", ".join(names) + ") in one pass to the small samples "
-                                   "shipped with the package, on a local Dask cluster, with the shipped bundles; "
-                                   "write a skim, histograms, plots and summary.json, and print what they show.",
-                       epilog="example:\n  hepsurrogates demo --out demo_output --workers 2")
+    p = sub.add_parser(
+        "demo",
+        help="the main job on the embedded default (shipped samples and bundles)",
+        formatter_class=_Formatter,
+        description="Attach every family (" + ", ".join(names) + ") in one pass to the small samples "
+        "shipped with the package, on a local Dask cluster, with the shipped bundles; "
+        "write a skim, histograms, plots and summary.json, and print what they show.",
+        epilog="example:\n  hepsurrogates demo --out demo_output --workers 2",
+    )
     p.add_argument("--out", default="demo_output", help="output directory")
     p.add_argument("--workers", type=int, default=2, help="local Dask workers")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
@@ -314,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hepsurrogates",
         description="Neural surrogates for expensive per-event HEP computations, attached as coffea columns. "
-                    f"Families: {', '.join(f'{n} ({f.title})' for n, f in REGISTRY.items())}.",
+        f"Families: {', '.join(f'{n} ({f.title})' for n, f in REGISTRY.items())}.",
     )
     parser.add_argument("--version", action="version", version=f"hepsurrogates {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -35,6 +35,7 @@ __all__ = [
     "FeatureMismatchError",
     "NonFiniteFeatureError",
     "ClusterError",
+    "NonFiniteInputError",
 ]
 
 
@@ -99,6 +100,17 @@ class MissingBranchError(SchemaError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class NonFiniteInputError(InputFileError, ValueError):
+    """Raised when a floating-point branch that a family reads holds NaN or ±inf (object level,
+    before any selection); the message names the branches, the counts, the dataset and the file."""
+
+    def __init__(self, family: str, source: str, bad: list[tuple[str, int]]) -> None:
+        self.family, self.source, self.bad = family, source, list(bad)
+        listed = ", ".join(f"{name} ({n} values)" for name, n in self.bad)
+        super().__init__(f"{source}: non-finite values in branches the {family} family reads: {listed}; "
+                         "they would change which objects are selected, so the run stops (fix or drop these events)")
 
 
 class GenerationError(HepSurrogatesError, RuntimeError):

@@ -56,7 +56,9 @@ def _schema(version: str) -> dict[str, Any]:
     try:
         text = resources.files("hepsurrogates").joinpath("schemas", "model_card", f"{version}.json").read_text()
     except FileNotFoundError:
-        raise CardSchemaError(f"card schema_version {version!r} is not known (known: {', '.join(KNOWN_SCHEMA_VERSIONS)})") from None
+        raise CardSchemaError(
+            f"card schema_version {version!r} is not known (known: {', '.join(KNOWN_SCHEMA_VERSIONS)})"
+        ) from None
     return json.loads(text)
 
 
@@ -159,7 +161,9 @@ class ModelBundle:
             raise CorruptInputFileError(f"{source} is not a readable ONNX model ({type(err).__name__}: {err})") from err
         meta = {e.key: e.value for e in model.metadata_props}
         if CARD_KEY not in meta:
-            raise CardMissingError(f"{source} has no hepsurrogates card (metadata key {CARD_KEY!r}): not a model bundle")
+            raise CardMissingError(
+                f"{source} has no hepsurrogates card (metadata key {CARD_KEY!r}): not a model bundle"
+            )
         try:
             card = json.loads(meta[CARD_KEY])
         except json.JSONDecodeError as err:
@@ -187,20 +191,28 @@ class ModelBundle:
             raise CardMismatchError(f"{source}: expected one graph input, found {[i.name for i in inputs]}")
         spec = card["inputs"]
         if inputs[0].name != spec["name"]:
-            raise CardMismatchError(f"{source}: card input {spec['name']!r} but the graph's input is {inputs[0].name!r}")
+            raise CardMismatchError(
+                f"{source}: card input {spec['name']!r} but the graph's input is {inputs[0].name!r}"
+            )
         dims = _dims(inputs[0])
         if len(dims) != 2 or dims[1] != spec["width"]:
             raise CardMismatchError(f"{source}: card input width {spec['width']} but the graph takes shape {dims}")
         n_feat = len(card["features"]) + len(card["parameters"])
         if n_feat != spec["width"]:
-            raise CardMismatchError(f"{source}: card lists {n_feat} features and parameters for an input of width {spec['width']}")
+            raise CardMismatchError(
+                f"{source}: card lists {n_feat} features and parameters for an input of width {spec['width']}"
+            )
         graph_outputs = [o.name for o in model.graph.output]
         card_outputs = [o["name"] for o in card["outputs"]]
         if graph_outputs != card_outputs:
-            raise CardMismatchError(f"{source}: card outputs {card_outputs} but the graph's outputs are {graph_outputs}")
+            raise CardMismatchError(
+                f"{source}: card outputs {card_outputs} but the graph's outputs are {graph_outputs}"
+            )
         digest = graph_sha256(model)
         if digest != card["sha256"]:
-            raise CardMismatchError(f"{source}: the graph's sha256 {digest[:12]}… does not match the card's {card['sha256'][:12]}…")
+            raise CardMismatchError(
+                f"{source}: the graph's sha256 {digest[:12]}… does not match the card's {card['sha256'][:12]}…"
+            )
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -243,7 +255,9 @@ class ModelBundle:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
             opts.log_severity_level = 3
-            self._session = ort.InferenceSession(self.model_bytes, sess_options=opts, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(
+                self.model_bytes, sess_options=opts, providers=["CPUExecutionProvider"]
+            )
             self._threads = threads
         return self._session
 

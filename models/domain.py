@@ -25,15 +25,19 @@ from hepsurrogates.exceptions import CardMismatchError
 __all__ = ["in_domain", "domain_ranges"]
 
 
-def domain_ranges(domain: Mapping[str, Any] | None, names: Sequence[str], source: str = "bundle") -> list[tuple[float, float]]:
+def domain_ranges(
+    domain: Mapping[str, Any] | None, names: Sequence[str], source: str = "bundle"
+) -> list[tuple[float, float]]:
     """The (low, high) range of each input in ``names`` order.
 
     Raises:
         CardMismatchError: the card has no domain, or no range for one of the inputs.
     """
     if not domain or "ranges" not in domain:
-        raise CardMismatchError(f"{source}: the card records no training domain (card schema 1.0.0?); "
-                                f"retrain the bundle, or add the domain with its training sample")
+        raise CardMismatchError(
+            f"{source}: the card records no training domain (card schema 1.0.0?); "
+            f"retrain the bundle, or add the domain with its training sample"
+        )
     ranges = domain["ranges"]
     missing = [n for n in names if n not in ranges]
     if missing:
@@ -41,8 +45,9 @@ def domain_ranges(domain: Mapping[str, Any] | None, names: Sequence[str], source
     return [(float(ranges[n][0]), float(ranges[n][1])) for n in names]
 
 
-def in_domain(columns: Sequence[Any], names: Sequence[str], domain: Mapping[str, Any] | None,
-              source: str = "bundle") -> Any:
+def in_domain(
+    columns: Sequence[Any], names: Sequence[str], domain: Mapping[str, Any] | None, source: str = "bundle"
+) -> Any:
     """True where every column lies inside its training range (same type as the columns)."""
     if len(columns) != len(names):
         raise CardMismatchError(f"{source}: {len(columns)} columns for {len(names)} domain inputs")

@@ -46,7 +46,9 @@ class OnnxColumn(nonserializable_attribute, numpy_call_wrapper):
         threads: onnxruntime intra-op threads.
     """
 
-    def __init__(self, bundle: ModelBundle, inputs: InputsFunction, feature_names: Sequence[str], threads: int = 1) -> None:
+    def __init__(
+        self, bundle: ModelBundle, inputs: InputsFunction, feature_names: Sequence[str], threads: int = 1
+    ) -> None:
         if list(feature_names) != bundle.feature_names:
             raise CardMismatchError(
                 f"bundle {bundle.name!r} expects features {bundle.feature_names[:4]}… "
@@ -68,19 +70,28 @@ class OnnxColumn(nonserializable_attribute, numpy_call_wrapper):
             columns, valid = self.inputs(args[0])
             return [valid, *columns], {}
         if len(args) != self.bundle.width + 1:
-            raise CardMismatchError(f"{self.bundle.name}: expected events or (valid, {self.bundle.width} columns), got {len(args)} arguments")
+            raise CardMismatchError(
+                f"{self.bundle.name}: expected events or (valid, {self.bundle.width} columns), "
+                f"got {len(args)} arguments"
+            )
         return list(args), {}
 
     def validate_numpy_input(self, valid: np.ndarray, *columns: np.ndarray) -> None:
         """Width, and finiteness of every column in the rows that will be evaluated."""
         if len(columns) != self.bundle.width:
-            raise CardMismatchError(f"{self.bundle.name}: {len(columns)} feature columns for a model of width {self.bundle.width}")
+            raise CardMismatchError(
+                f"{self.bundle.name}: {len(columns)} feature columns for a model of width {self.bundle.width}"
+            )
         used = np.asarray(valid, dtype=bool)
-        bad = [(name, int((~np.isfinite(np.asarray(c)[used])).sum())) for name, c in zip(self.bundle.feature_names, columns)]
+        bad = [
+            (name, int((~np.isfinite(np.asarray(c)[used])).sum()))
+            for name, c in zip(self.bundle.feature_names, columns)
+        ]
         bad = [(name, k) for name, k in bad if k]
         if bad:
             raise NonFiniteFeatureError(
-                f"{self.bundle.name}: non-finite input features: " + ", ".join(f"{n} ({k} rows)" for n, k in bad))
+                f"{self.bundle.name}: non-finite input features: " + ", ".join(f"{n} ({k} rows)" for n, k in bad)
+            )
 
     def numpy_call(self, valid: np.ndarray, *columns: np.ndarray) -> np.ndarray:
         valid = np.asarray(valid, dtype=bool)

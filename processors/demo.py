@@ -70,10 +70,17 @@ def run_demo(out_dir: str | Path = "demo_output", workers: int = 2, progress: bo
     for f in families:
         mine = {s.dataset: skims[s.dataset] for s in f.demo}
         reports[f.name], lines[f.name] = f.load("demo_report")(mine)
-    summary = save_results(results, out, proc, extra={
-        "workers": workers, "seconds": {"cluster_start": round(t_cluster - t0, 2), "processing": round(t1 - t_cluster, 2)},
-        "report": reports, "report_lines": lines,
-    })
+    summary = save_results(
+        results,
+        out,
+        proc,
+        extra={
+            "workers": workers,
+            "seconds": {"cluster_start": round(t_cluster - t0, 2), "processing": round(t1 - t_cluster, 2)},
+            "report": reports,
+            "report_lines": lines,
+        },
+    )
     summary["out_dir"] = str(out)
     return summary
 
@@ -81,8 +88,10 @@ def run_demo(out_dir: str | Path = "demo_output", workers: int = 2, progress: bo
 def format_summary(summary: dict[str, Any]) -> str:
     """A few human lines: events and selections per dataset, then each family's numbers."""
     fams = summary["families"]
-    lines = [f"hepsurrogates demo: {', '.join(fams)} in one pass with the shipped bundles on a LocalCluster of "
-             f"{summary['workers']} workers, processing {summary['seconds']['processing']} s"]
+    lines = [
+        f"hepsurrogates demo: {', '.join(fams)} in one pass with the shipped bundles on a LocalCluster of "
+        f"{summary['workers']} workers, processing {summary['seconds']['processing']} s"
+    ]
     for name, ds in summary["datasets"].items():
         sel = ", ".join(f"{f} {r['selected']}" for f, r in ds["families"].items())
         lines.append(f"  {name}: {ds['entries']} events; selected by {sel}")
@@ -90,6 +99,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         for line in summary["report_lines"].get(fam, []):
             lines.append(f"  {fam}: {line}")
     lines.append(f"  skim (reads back with NanoAODSchema): {summary['out_dir']}/skim/")
-    lines.append(f"  histograms: {summary['out_dir']}/hists.pkl, plots: {summary['out_dir']}/plots/, "
-                 f"summary: {summary['out_dir']}/summary.json")
+    lines.append(
+        f"  histograms: {summary['out_dir']}/hists.pkl, plots: {summary['out_dir']}/plots/, "
+        f"summary: {summary['out_dir']}/summary.json"
+    )
     return "\n".join(lines)

@@ -53,8 +53,13 @@ def save_results(results: Mapping[str, Any], out_dir: str | Path, processor_inst
          out / "hists.pkl")
     bundles = {a.family: {col: {"bundle": b.path or b.name, "sha256": b.card["sha256"]} for col, b in a.bundles.items()}
                for a in processor_instance.attachers}
-    summary: dict[str, Any] = {"datasets": summarise(results), "families": processor_instance.families,
-                               "columns": processor_instance.output_fields, "bundles": bundles, **plain(dict(extra or {}))}
+    summary: dict[str, Any] = {
+        "datasets": summarise(results),
+        "families": processor_instance.families,
+        "columns": processor_instance.output_fields,
+        "bundles": bundles,
+        **plain(dict(extra or {})),
+    }
     plots = []
     attachers = {a.family: a for a in processor_instance.attachers}
     for name, res in results.items():

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import awkward as ak
 import numpy as np
 
-__all__ = ["SkimFormat", "skim_columns", "write_skim", "is_dask"]
+__all__ = ["SkimFormat", "skim_columns", "write_skim", "is_dask", "nested_for_uproot"]
 
 SkimFormat = Literal["root", "parquet"]
 _EVENT_IDS = ("run", "luminosityBlock", "event")
@@ -69,7 +69,7 @@ def skim_columns(events: Any, collections: Sequence[str], new_columns: Mapping[s
     return out
 
 
-def _nested_for_uproot(columns: Mapping[str, Any]) -> dict[str, Any]:
+def nested_for_uproot(columns: Mapping[str, Any]) -> dict[str, Any]:
     """Group ``X_f`` jagged columns into records ``X`` so uproot writes ``nX`` and ``X_f``."""
     groups: dict[str, dict[str, Any]] = {}
     flat: dict[str, Any] = {}
@@ -101,7 +101,7 @@ def write_skim(columns: Mapping[str, Any], out_dir: str | Path, prefix: str, fmt
         import uproot
 
         if fmt == "root":
-            skim = ak.zip(_nested_for_uproot(columns), depth_limit=1)
+            skim = ak.zip(nested_for_uproot(columns), depth_limit=1)
             return uproot.dask_write(skim, destination=str(out), prefix=prefix, tree_name="Events", compute=False)
         skim = ak.zip(dict(columns), depth_limit=1)
         return dak.to_parquet(skim, str(out / prefix), compute=False, prefix=prefix)
@@ -114,7 +114,7 @@ def write_skim(columns: Mapping[str, Any], out_dir: str | Path, prefix: str, fmt
         path = out / f"{prefix}-{start}-{tag}.root"
         part = path.with_name(path.name + ".part")
         with uproot.recreate(part) as f:
-            f.mktree("Events", {k: ak.to_packed(v) for k, v in _nested_for_uproot(columns).items()})
+            f.mktree("Events", {k: ak.to_packed(v) for k, v in nested_for_uproot(columns).items()})
         part.replace(path)
         return path
     path = out / f"{prefix}-{start}-{tag}.parquet"

@@ -19,23 +19,12 @@ def read_flat(path: str | Path, entry_stop: int | None = None) -> dict[str, Any]
 
 
 def write_flat(path: str | Path, branches: Mapping[str, Any]) -> Path:
-    """Write flat NanoAOD-named arrays as an ``Events`` tree (collections regrouped so uproot
-    writes their ``nX`` counters)."""
-    counted = {k[1:] for k in branches if k.startswith("n") and k[1:2].isupper()}
-    groups: dict[str, dict[str, Any]] = {}
-    flat: dict[str, Any] = {}
-    for key, value in branches.items():
-        coll, _, field = key.partition("_")
-        if key.startswith("n") and key[1:] in counted:
-            continue
-        if field and coll in counted:
-            groups.setdefault(coll, {})[field] = value
-        else:
-            flat[key] = value
-    for coll, fields in groups.items():
-        flat[coll] = ak.zip(fields)
+    """Write flat NanoAOD-named arrays as an ``Events`` tree (collections regrouped, as the skims
+    are, so that uproot writes their ``nX`` counters)."""
+    from hepsurrogates.processors.skim import nested_for_uproot
+
     with uproot.recreate(path) as f:
-        f.mktree("Events", {k: ak.to_packed(v) for k, v in flat.items()})
+        f.mktree("Events", {k: ak.to_packed(v) for k, v in nested_for_uproot(branches).items()})
     return Path(path)
 
 

@@ -65,7 +65,9 @@ def test_run_command_on_a_fileset(tmp_path, dy_sample):
     from hepsurrogates.nanoschema import PresentCollectionsNanoAODSchema
 
     (skim,) = sorted((out / "skim").glob("dy_ll-*.parquet"))  # the shared fileset may hold htautau too
-    events = NanoEventsFactory.from_parquet(str(skim), schemaclass=PresentCollectionsNanoAODSchema, mode="eager").events()
+    events = NanoEventsFactory.from_parquet(
+        str(skim), schemaclass=PresentCollectionsNanoAODSchema, mode="eager"
+    ).events()
     assert len(events) == ds["selected"]
     assert np.isfinite(ak.to_numpy(events.Surrogate.mTauTau)).all()
 
@@ -74,7 +76,9 @@ def test_run_errors_have_exit_codes(tmp_path, dy_sample):
     assert _cli("run", "--fileset", str(tmp_path / "none.json"), "--out", str(tmp_path)).returncode == 4
     bad = _cli("run", "--fileset", str(dy_sample.fileset), "--surrogates", "nosuch", "--out", str(tmp_path))
     assert bad.returncode == 2 and "unknown surrogate family 'nosuch'" in bad.stderr
-    missing_bundle = _cli("run", "--fileset", str(dy_sample.fileset), "--bundle", str(tmp_path / "x.onnx"), "--out", str(tmp_path))
+    missing_bundle = _cli(
+        "run", "--fileset", str(dy_sample.fileset), "--bundle", str(tmp_path / "x.onnx"), "--out", str(tmp_path)
+    )
     assert missing_bundle.returncode == 4 and "model bundle not found" in missing_bundle.stderr
     fileset = tmp_path / "fs.json"
     fileset.write_text(json.dumps({"d": {"files": {str(tmp_path / "gone.root"): "Events"}}}))
@@ -90,7 +94,9 @@ def test_analysis_facility_example_runs(tmp_path):
     env = {**__import__("os").environ, "HEPSURROGATES_EXAMPLE_OUT": str(tmp_path)}
     # as a Jupyter kernel runs it: a __main__ without a file, which Dask's spawned workers do not re-import
     code = f"exec(compile(open({str(example)!r}).read(), {str(example)!r}, 'exec'))"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "mTauTau " in proc.stdout and "resolution" in proc.stdout
     assert "tt:" in proc.stdout and "training domain" in proc.stdout and "median log10 D" in proc.stdout

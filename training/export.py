@@ -86,7 +86,9 @@ def export_bundle(
     part.write_bytes(data)
     part.replace(path)
     embedded = ModelBundle.from_bytes(data, source=str(path)).card
-    path.with_name(path.name.removesuffix(".onnx") + ".card.json").write_text(json.dumps(embedded, indent=2, sort_keys=True) + "\n")
+    path.with_name(path.name.removesuffix(".onnx") + ".card.json").write_text(
+        json.dumps(embedded, indent=2, sort_keys=True) + "\n"
+    )
     bundle = ModelBundle.load(path)
     deviation = torch_onnx_max_deviation(model, bundle, check_inputs)
     if deviation > tolerance:

@@ -50,22 +50,25 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def split_indices(n: int, fractions: tuple[float, float, float], seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_indices(
+    n: int, fractions: tuple[float, float, float], seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Random train/validation/test index sets (e.g. 70/20/10), reproducible with ``seed``."""
     if not math.isclose(sum(fractions), 1.0, abs_tol=1e-6) or min(fractions) <= 0:
         raise ValueError(f"split fractions must be positive and sum to 1, got {fractions}")
     perm = np.random.default_rng(seed).permutation(n)
     n_train = int(round(fractions[0] * n))
     n_val = int(round(fractions[1] * n))
-    return perm[:n_train], perm[n_train:n_train + n_val], perm[n_train + n_val:]
+    return perm[:n_train], perm[n_train : n_train + n_val], perm[n_train + n_val :]
 
 
 #: ``loss(pred, target, weights, epoch)``
 LossFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, int], torch.Tensor]
 
 
-def _evaluate(model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Tensor,
-              w: torch.Tensor, batch: int, epoch: int) -> float:
+def _evaluate(
+    model: nn.Module, loss_fn: LossFn, x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, batch: int, epoch: int
+) -> float:
     model.eval()
     total = 0.0
     wsum = 0.0
@@ -103,8 +106,9 @@ def fit(
     xt, yt, wt = (torch.as_tensor(a, dtype=torch.float32) for a in train)
     xv, yv, wv = (torch.as_tensor(a, dtype=torch.float32) for a in val)
     opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=config.lr_factor, patience=config.lr_patience,
-                                                       min_lr=config.min_lr)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, factor=config.lr_factor, patience=config.lr_patience, min_lr=config.min_lr
+    )
     history = FitHistory()
     best = math.inf
     best_state = copy.deepcopy(model.state_dict())
@@ -117,7 +121,7 @@ def fit(
         running = 0.0
         wsum = 0.0
         for i in range(0, len(xt), config.batch_size):
-            idx = order[i:i + config.batch_size]
+            idx = order[i : i + config.batch_size]
             opt.zero_grad(set_to_none=True)
             xb = xt[idx] if augment is None else augment(xt[idx], generator)
             loss = loss_fn(model(xb).squeeze(-1), yt[idx], wt[idx], epoch)

@@ -52,7 +52,9 @@ def main() -> None:
         t0 = time.perf_counter()
         result = train_ditau(cfg, Path(args.out) / size, samples_dir=args.samples_dir,
                              command=f"benchmarks/ditau/size_scan.py --config {args.config} --sizes {size}")
-        card = json.loads(result.bundle_path.with_name(result.bundle_path.name.removesuffix(".onnx") + ".card.json").read_text())
+        card = json.loads(
+            result.bundle_path.with_name(result.bundle_path.name.removesuffix(".onnx") + ".card.json").read_text()
+        )
         ind = result.metrics.get("independent_sample", result.metrics["test_split"])
         rows[size] = {
             "bundle": str(result.bundle_path),
@@ -63,9 +65,16 @@ def main() -> None:
             "best_epoch": result.history.best_epoch,
             "training_seconds": round(result.history.seconds, 1),
             "wall_seconds": round(time.perf_counter() - t0, 1),
-            "m_ML": {k: ind["m_ML"][k] for k in ("resolution_mean_100_800_percent", "max_abs_median_response_deviation_70_800",
-                                                 "worst_response_bin_gev", "worst_response_bin_stat_error",
-                                                 "per_channel_resolution_100_800_percent")},
+            "m_ML": {
+                k: ind["m_ML"][k]
+                for k in (
+                    "resolution_mean_100_800_percent",
+                    "max_abs_median_response_deviation_70_800",
+                    "worst_response_bin_gev",
+                    "worst_response_bin_stat_error",
+                    "per_channel_resolution_100_800_percent",
+                )
+            },
             "FastMTT_resolution_mean_100_800_percent": ind["FastMTT"]["resolution_mean_100_800_percent"],
             "z_tautau_peak": result.metrics.get("z_tautau_peak"),
             "provenance": provenance_record(),

@@ -125,7 +125,8 @@ def main() -> int:
         f"--{k.replace('_', '-')} {' '.join(map(str, v)) if isinstance(v, list) else v}"
         for k, v in vars(args).items() if v is not None), "platform": platform.processor() or platform.machine(),
         "threads": 1, "hypotheses": {}}
-    for h, arr, rec, n in (("DY", arr_tt, rec_tt, n_dy), ("TT", arr_tt, rec_tt, n_tt), ("HZA", arr_hza, rec_hza, n_hza)):
+    runs = (("DY", arr_tt, rec_tt, n_dy), ("TT", arr_tt, rec_tt, n_tt), ("HZA", arr_hza, rec_hza, n_hza))
+    for h, arr, rec, n in runs:
         teacher = _teacher(h, arr, n, args.seed, args.max_neval)
         bundle = ModelBundle.load(paths[h], family="mem")
         x = mem_feature_matrix(rec)
@@ -134,7 +135,10 @@ def main() -> int:
         dnn = _dnn(bundle, x, args.batch, args.repeats)
         momemta_s, published_us = PUBLISHED[h]
         out["hypotheses"][h] = {
-            "teacher_rel_accuracy": 0.01, "teacher": teacher, "dnn": dnn, "bundle": str(paths[h]),
+            "teacher_rel_accuracy": 0.01,
+            "teacher": teacher,
+            "dnn": dnn,
+            "bundle": str(paths[h]),
             "teacher_speedup_vs_momemta": momemta_s / teacher["seconds_per_event"],
             "dnn_speedup_vs_published_dnn": published_us / dnn["us_per_event_batched"],
             "dnn_speedup_vs_teacher": teacher["seconds_per_event"] * 1e6 / dnn["us_per_event_batched"],
@@ -143,8 +147,9 @@ def main() -> int:
         if h == "TT":  # the same events with Block D alone, in the same run: the channels' gain
             block_d = _teacher(h, arr, n, args.seed, args.max_neval, BLOCK_D_ONLY)
             out["hypotheses"][h]["teacher_block_d_only"] = block_d
-            out["hypotheses"][h]["teacher_speedup_vs_block_d_only"] = (block_d["seconds_per_event"]
-                                                                      / teacher["seconds_per_event"])
+            out["hypotheses"][h]["teacher_speedup_vs_block_d_only"] = (
+                block_d["seconds_per_event"] / teacher["seconds_per_event"]
+            )
         print(h, json.dumps(out["hypotheses"][h]), flush=True)
     out["provenance"] = provenance_record()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

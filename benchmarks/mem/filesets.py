@@ -55,7 +55,9 @@ def main(work: str) -> int:
         grids.append(str(d))
     out["fileset_hza_train.json"] = train
     # a second, independent grid (seed 32, all 21 points): more events per mass point for H -> ZA
-    train32 = {_name(_load(d)["hza_llbb"], "s32"): _load(d)["hza_llbb"] for d in sorted(w.glob("scan/hza_*_s32/fileset.json"))}
+    train32 = {
+        _name(_load(d)["hza_llbb"], "s32"): _load(d)["hza_llbb"] for d in sorted(w.glob("scan/hza_*_s32/fileset.json"))
+    }
     if train32:
         out["fileset_hza_train32.json"] = train32
     out["fileset_hza_pseudo.json"] = pseudo

@@ -63,15 +63,31 @@ def seed_spread(work: Path, out_path: Path, result: dict, hypotheses: list[str],
             res_by_seed = {}
             for seed in seeds:
                 # the split seed stays that of the shipped config: only the initialisation and batches change
-                cfg = MEMTrainConfig(hypothesis=h, hidden_layers=layers, width=width, name=f"mem_{h.lower()}_{size}_s{seed}",
-                                     seed=seed, split_seed=1)
-                res = train_mem(cfg, work / "size_scan", filesets, teachers, progress=False,
-                                command=f"benchmarks/mem/size_scan.py --seed-spread {size} seed {seed}")
+                cfg = MEMTrainConfig(
+                    hypothesis=h,
+                    hidden_layers=layers,
+                    width=width,
+                    name=f"mem_{h.lower()}_{size}_s{seed}",
+                    seed=seed,
+                    split_seed=1,
+                )
+                res = train_mem(
+                    cfg,
+                    work / "size_scan",
+                    filesets,
+                    teachers,
+                    progress=False,
+                    command=f"benchmarks/mem/size_scan.py --seed-spread {size} seed {seed}",
+                )
                 res_by_seed[seed] = res.metrics["test_split"]["resolution"]
                 print(h, size, seed, res_by_seed[seed], flush=True)
             values = list(res_by_seed.values())
-            row = {"size": size, "resolution_by_seed": res_by_seed, "mean": sum(values) / len(values),
-                   "max": max(values)}
+            row = {
+                "size": size,
+                "resolution_by_seed": res_by_seed,
+                "mean": sum(values) / len(values),
+                "max": max(values),
+            }
             if h in PUBLISHED:
                 row["all_seeds_meet_published"] = bool(max(values) < PUBLISHED[h][1])
             rows.append(row)
@@ -87,8 +103,13 @@ def main() -> int:
     ap.add_argument("--hypotheses", nargs="+", default=["DY", "TT", "HZA"])
     ap.add_argument("--out", required=True)
     ap.add_argument("--skip-ablation", action="store_true", help="only the size scan")
-    ap.add_argument("--seed-spread", nargs="*", default=None, metavar="LxW",
-                    help="instead of the scan: train these sizes (e.g. 2x32 3x64) with --seeds and record the spread")
+    ap.add_argument(
+        "--seed-spread",
+        nargs="*",
+        default=None,
+        metavar="LxW",
+        help="instead of the scan: train these sizes (e.g. 2x32 3x64) with --seeds and record the spread",
+    )
     ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4])
     args = ap.parse_args()
     work = Path(args.work)
@@ -99,30 +120,53 @@ def main() -> int:
         return seed_spread(work, out_path, result, args.hypotheses, args.seed_spread, args.seeds)
     for h in args.hypotheses:
         filesets, teachers = data(work, h)
-        shipped = MEMTrainConfig.from_json(Path(__file__).resolve().parents[2] / "models" / "shipped"
-                                           / f"mem_{h.lower()}.train.json")
+        shipped = MEMTrainConfig.from_json(
+            Path(__file__).resolve().parents[2] / "models" / "shipped" / f"mem_{h.lower()}.train.json"
+        )
         runs = [(f"{layers}x{width}", {"hidden_layers": layers, "width": width}) for layers, width in SIZES[h]]
         if not args.skip_ablation:
             size = {"hidden_layers": shipped.hidden_layers, "width": shipped.width}
-            runs += [(f"ablation:{name}", {**size, **opts}) for name, opts in (
-                ("no invariants, no symmetries", {"invariants": False, "symmetries": []}),
-                ("invariants only", {"symmetries": []}),
-                ("symmetries only", {"invariants": False}))]
+            runs += [
+                (f"ablation:{name}", {**size, **opts})
+                for name, opts in (
+                    ("no invariants, no symmetries", {"invariants": False, "symmetries": []}),
+                    ("invariants only", {"symmetries": []}),
+                    ("symmetries only", {"invariants": False}),
+                )
+            ]
         rows, ablation = [], []
         for label, opts in runs:
-            cfg = MEMTrainConfig(hypothesis=h, name=f"mem_{h.lower()}_{label.replace(':', '_').replace(' ', '_').replace(',', '')}",
-                                 **opts)
-            res = train_mem(cfg, work / "size_scan", filesets, teachers, progress=False,
-                            command=f"benchmarks/mem/size_scan.py {h} {label}")
+            cfg = MEMTrainConfig(
+                hypothesis=h,
+                name=f"mem_{h.lower()}_{label.replace(':', '_').replace(' ', '_').replace(',', '')}",
+                **opts,
+            )
+            res = train_mem(
+                cfg,
+                work / "size_scan",
+                filesets,
+                teachers,
+                progress=False,
+                command=f"benchmarks/mem/size_scan.py {h} {label}",
+            )
             test = res.metrics["test_split"]
             n_in = len(FEATURE_NAMES) + (len(HZA_PARAMETERS) if h == "HZA" else 0)
             n_in = n_preprocessed(n_in) if cfg.invariants else n_in
             layers, width = len(cfg.hidden), cfg.hidden[0]
             n_params = sum(a * b + b for a, b in zip([n_in] + [width] * layers, [width] * layers + [1]))
-            row = {"size": f"{layers}x{width}", "invariants": cfg.invariants, "log_momenta": cfg.used_log_momenta,
-                   "symmetries": cfg.used_symmetries, "parameters": n_params, "epochs": len(res.history.train_loss),
-                   "bias": test["bias"], "resolution": test["resolution"], "half_width_68": test["half_width_68"],
-                   "n_test": test["n"], "n_train_events": res.n_events["train"]}
+            row = {
+                "size": f"{layers}x{width}",
+                "invariants": cfg.invariants,
+                "log_momenta": cfg.used_log_momenta,
+                "symmetries": cfg.used_symmetries,
+                "parameters": n_params,
+                "epochs": len(res.history.train_loss),
+                "bias": test["bias"],
+                "resolution": test["resolution"],
+                "half_width_68": test["half_width_68"],
+                "n_test": test["n"],
+                "n_train_events": res.n_events["train"],
+            }
             if h in PUBLISHED:
                 b, r = PUBLISHED[h]
                 row["meets_published"] = bool(abs(test["bias"]) < b and test["resolution"] < r)

@@ -77,23 +77,49 @@ def tables(results: dict[str, Any]) -> dict[str, str]:
                          f"{100 * r['mean_relative_deviation']:+.2f} %",
                          f"{r['mean_pull']:+.2f} ± {r['standard_error_of_mean_pull']:.2f}", f"{r['pull_std']:.2f}",
                          f"{r['converged']} of {b['events']}"])
-        out[f"tt̄ teacher against reference weights at {100 * b['reference']['rel_accuracy']:.1f} % (`{b['command']}`)"] = \
-            _md(["target", "iterations combined by", "phase space", "mean w/w_ref − 1", "mean pull", "pull width",
-                 "converged"], rows)
+        out[
+            f"tt̄ teacher against reference weights at {100 * b['reference']['rel_accuracy']:.1f} % (`{b['command']}`)"
+        ] = _md(
+            [
+                "target",
+                "iterations combined by",
+                "phase space",
+                "mean w/w_ref − 1",
+                "mean pull",
+                "pull width",
+                "converged",
+            ],
+            rows,
+        )
     if "mem_size_scan" in results:
         s = results["mem_size_scan"]
         for h in ("DY", "TT", "HZA"):
             if h in s:
-                rows = [[r["size"], f"{r['parameters']:,}".replace(",", " "), f"{r['bias']:+.3f}",
-                         f"{r['resolution']:.3f}", f"{r['half_width_68']:.3f}"] for r in s[h]]
+                rows = [
+                    [
+                        r["size"],
+                        f"{r['parameters']:,}".replace(",", " "),
+                        f"{r['bias']:+.3f}",
+                        f"{r['resolution']:.3f}",
+                        f"{r['half_width_68']:.3f}",
+                    ]
+                    for r in s[h]
+                ]
                 out[f"{_NAMES[h]}: network size against accuracy, log10 units (`{s['command']}`)"] = _md(
-                    ["size", "parameters", "bias", "resolution (std)", "68 % half-width"], rows)
+                    ["size", "parameters", "bias", "resolution (std)", "68 % half-width"], rows
+                )
             if f"{h}_ablation" in s:
-                rows = [[("invariants" if r["invariants"] else "published inputs")
-                         + (" + symmetries" if r["symmetries"] else ""), f"{r['resolution']:.3f}"]
-                        for r in s[f"{h}_ablation"]]
+                rows = [
+                    [
+                        ("invariants" if r["invariants"] else "published inputs")
+                        + (" + symmetries" if r["symmetries"] else ""),
+                        f"{r['resolution']:.3f}",
+                    ]
+                    for r in s[f"{h}_ablation"]
+                ]
                 out[f"{_NAMES[h]}: what the invariants and the symmetry augmentation contribute"] = _md(
-                    ["inputs", "resolution (std)"], rows)
+                    ["inputs", "resolution (std)"], rows
+                )
     return out
 
 
@@ -109,8 +135,16 @@ def headline(results: dict[str, Any]) -> list[list[str]]:
         card = json.loads((_shipped() / f"{name}.card.json").read_text())
         test, pub = card["metrics"]["test_split"], card["metrics"]["published_reference"]
         accuracy = f"resolution {test['resolution']:.3f} in log10 W" + (
-            f" (published {pub['resolution']})" if pub.get("resolution") is not None else "")
-        rows.append([f"`mem` {_NAMES[h]}", f"teacher {r['teacher_speedup_vs_momemta']:.0f}× faster than MoMEMta; "
-                     f"DNN {r['dnn']['us_per_event_batched']:.2f} µs / event ({r['dnn_speedup_vs_teacher']:.2g}× the "
-                     "teacher)", accuracy, "`benchmarks/mem/bench_mem.py`"])
+            f" (published {pub['resolution']})" if pub.get("resolution") is not None else ""
+        )
+        rows.append(
+            [
+                f"`mem` {_NAMES[h]}",
+                f"teacher {r['teacher_speedup_vs_momemta']:.0f}× faster than MoMEMta; "
+                f"DNN {r['dnn']['us_per_event_batched']:.2f} µs / event ({r['dnn_speedup_vs_teacher']:.2g}× the "
+                "teacher)",
+                accuracy,
+                "`benchmarks/mem/bench_mem.py`",
+            ]
+        )
     return rows

@@ -38,7 +38,9 @@ def draw_pileup(rng: np.random.Generator, n_events: int, profile: PileupProfile 
     n_pu = rng.poisson(n_true)
     npvs = 1 + rng.binomial(n_pu, profile.vertex_efficiency)
     npvs_good = 1 + rng.binomial(npvs - 1, profile.good_fraction)
-    vertex = rng.standard_normal((3, n_events)) * np.array([[0.001], [0.001], [3.5]]) + np.array([[0.010], [0.040], [0.0]])
+    vertex = rng.standard_normal((3, n_events)) * np.array([[0.001], [0.001], [3.5]]) + np.array(
+        [[0.010], [0.040], [0.0]]
+    )
     return {
         "PV_x": vertex[0].astype(np.float32),
         "PV_y": vertex[1].astype(np.float32),

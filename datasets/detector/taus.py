@@ -81,8 +81,13 @@ def _constituent_sigma(st: FlatCollection, idx: np.ndarray) -> np.ndarray:
     )
 
 
-def reconstruct_taus(stable: FlatCollection, genvistau: FlatCollection, jets: dict[str, np.ndarray],
-                     prompt_leptons: FlatCollection, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def reconstruct_taus(
+    stable: FlatCollection,
+    genvistau: FlatCollection,
+    jets: dict[str, np.ndarray],
+    prompt_leptons: FlatCollection,
+    rng: np.random.Generator,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Reconstructed τ_h candidates (genuine and fake), flat.
 
     Args:
@@ -110,20 +115,30 @@ def reconstruct_taus(stable: FlatCollection, genvistau: FlatCollection, jets: di
     eta = kin.eta(sums["px"], sums["py"], sums["pz"])
     found = (rng.random(n_vt) < DM_FINDING_EFFICIENCY) & (pt > TAU_MIN_PT) & (np.abs(eta) < TAU_MAX_ETA)
     dm = _migrate(rng, genvistau["status"])
-    mass = np.where(dm == 0, M_PI_CHARGED, np.maximum(kin.mass(sums["e"], sums["px"], sums["py"], sums["pz"]), M_PI_CHARGED))
+    mass = np.where(
+        dm == 0, M_PI_CHARGED, np.maximum(kin.mass(sums["e"], sums["px"], sums["py"], sums["pz"]), M_PI_CHARGED)
+    )
     vsjet = _working_point(rng, VSJET_SURVIVAL_GENUINE, n_vt)
     vse = _working_point(rng, VSE_SURVIVAL, n_vt)
     vsmu = _working_point(rng, VSMU_SURVIVAL, n_vt)
     vt_local = np.arange(n_vt) - genvistau.offsets[genvistau.event]
     genuine = {
-        "pt": pt[found], "eta": eta[found], "phi": kin.phi(sums["px"], sums["py"])[found],
-        "mass": mass[found], "charge": genvistau["charge"][found], "decayMode": dm[found],
-        "idDeepTau2018v2p5VSjet": vsjet[found], "idDeepTau2018v2p5VSe": vse[found],
+        "pt": pt[found],
+        "eta": eta[found],
+        "phi": kin.phi(sums["px"], sums["py"])[found],
+        "mass": mass[found],
+        "charge": genvistau["charge"][found],
+        "decayMode": dm[found],
+        "idDeepTau2018v2p5VSjet": vsjet[found],
+        "idDeepTau2018v2p5VSe": vse[found],
         "idDeepTau2018v2p5VSmu": vsmu[found],
         "genPartFlav": np.full(found.sum(), 5, dtype=np.uint8),
         "genPartIdx": vt_local[found],
-        "_event": genvistau.event[found], "_genuine": np.ones(found.sum(), dtype=bool),
-        "_gen_px": gen_px[found], "_gen_py": gen_py[found], "_sigma_par": sigma_pt[found],
+        "_event": genvistau.event[found],
+        "_genuine": np.ones(found.sum(), dtype=bool),
+        "_gen_px": gen_px[found],
+        "_gen_py": gen_py[found],
+        "_sigma_par": sigma_pt[found],
     }
     constituent_mask = np.zeros(len(stable), dtype=bool)
     constituent_mask[member[found[key]]] = True
@@ -138,7 +153,9 @@ def reconstruct_taus(stable: FlatCollection, genvistau: FlatCollection, jets: di
     n_j = len(jpt)
     fake = eligible & (rng.random(n_j) < FAKE_RATE)
     frac = rng.uniform(0.5, 0.9, size=n_j)
-    fdm = np.asarray(FAKE_DM[0])[np.searchsorted(np.cumsum(FAKE_DM[1]), rng.random(n_j) * sum(FAKE_DM[1]), side="right").clip(max=3)]
+    fdm = np.asarray(FAKE_DM[0])[
+        np.searchsorted(np.cumsum(FAKE_DM[1]), rng.random(n_j) * sum(FAKE_DM[1]), side="right").clip(max=3)
+    ]
     fmass = np.where(fdm == 0, M_PI_CHARGED, rng.uniform(0.3, 1.4, size=n_j))
     fcharge = np.where(rng.random(n_j) < 0.5, -1, 1).astype(np.int32)
     fvsjet = _working_point(rng, VSJET_SURVIVAL_FAKE, n_j)
@@ -147,18 +164,32 @@ def reconstruct_taus(stable: FlatCollection, genvistau: FlatCollection, jets: di
     fpt = jpt * frac
     fake &= fpt > TAU_MIN_PT
     fakes = {
-        "pt": fpt[fake], "eta": jeta[fake], "phi": jphi[fake], "mass": fmass[fake],
-        "charge": fcharge[fake], "decayMode": fdm[fake].astype(np.int32),
-        "idDeepTau2018v2p5VSjet": fvsjet[fake], "idDeepTau2018v2p5VSe": fvse[fake],
+        "pt": fpt[fake],
+        "eta": jeta[fake],
+        "phi": jphi[fake],
+        "mass": fmass[fake],
+        "charge": fcharge[fake],
+        "decayMode": fdm[fake].astype(np.int32),
+        "idDeepTau2018v2p5VSjet": fvsjet[fake],
+        "idDeepTau2018v2p5VSe": fvse[fake],
         "idDeepTau2018v2p5VSmu": fvsmu[fake],
         "genPartFlav": np.zeros(fake.sum(), dtype=np.uint8),
         "genPartIdx": np.full(fake.sum(), -1),
-        "_event": jev[fake], "_genuine": np.zeros(fake.sum(), dtype=bool),
-        "_gen_px": np.zeros(fake.sum()), "_gen_py": np.zeros(fake.sum()),
+        "_event": jev[fake],
+        "_genuine": np.zeros(fake.sum(), dtype=bool),
+        "_gen_px": np.zeros(fake.sum()),
+        "_gen_py": np.zeros(fake.sum()),
         "_sigma_par": np.zeros(fake.sum()),
     }
     columns = {k: np.concatenate([genuine[k], fakes[k]]) for k in genuine}
-    for k, dt in (("pt", np.float32), ("eta", np.float32), ("phi", np.float32), ("mass", np.float32),
-                  ("charge", np.int32), ("decayMode", np.int32), ("genPartIdx", np.int32)):
+    for k, dt in (
+        ("pt", np.float32),
+        ("eta", np.float32),
+        ("phi", np.float32),
+        ("mass", np.float32),
+        ("charge", np.int32),
+        ("decayMode", np.int32),
+        ("genPartIdx", np.int32),
+    ):
         columns[k] = columns[k].astype(dt)
     return columns, constituent_mask

@@ -246,7 +246,8 @@ def plan_chunks(fileset: Mapping[str, Mapping[str, str]], teacher: TeacherSpec, 
                 left -= n
             for start in range(0, n, chunksize):
                 stop = min(start + chunksize, n)
-                tasks.append(ChunkTask(dataset, path, tree, start, stop, f"{stems[path]}_{start}_{stop}", teacher, seed))
+                name = f"{stems[path]}_{start}_{stop}"
+                tasks.append(ChunkTask(dataset, path, tree, start, stop, name, teacher, seed))
     return tasks
 
 
@@ -267,8 +268,13 @@ def _write_chunk(path: Path, columns: Mapping[str, Any], meta: Mapping[str, Any]
     import awkward as ak
     import pyarrow.parquet as pq
 
-    table = ak.to_arrow_table(ak.zip({k: ak.Array(v) if not isinstance(v, np.ndarray) else ak.from_numpy(v)
-                                      for k, v in columns.items()}, depth_limit=1), extensionarray=False)
+    table = ak.to_arrow_table(
+        ak.zip(
+            {k: ak.Array(v) if not isinstance(v, np.ndarray) else ak.from_numpy(v) for k, v in columns.items()},
+            depth_limit=1,
+        ),
+        extensionarray=False,
+    )
     table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta, sort_keys=True).encode()})
     tmp = path.with_name(f".{path.name}{_TMP_MARK}{os.getpid()}")
     try:
@@ -318,10 +324,18 @@ class TeachResult:
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (the CLI prints it)."""
-        return {"family": self.family, "out": str(self.out_dir), "manifest": str(self.manifest),
-                "columns": self.columns, "events": self.events, "rows": self.rows, **self.stats,
-                "chunks_computed": self.chunks_computed, "chunks_skipped": self.chunks_skipped,
-                "wall_seconds": round(self.wall_seconds, 2)}
+        return {
+            "family": self.family,
+            "out": str(self.out_dir),
+            "manifest": str(self.manifest),
+            "columns": self.columns,
+            "events": self.events,
+            "rows": self.rows,
+            **self.stats,
+            "chunks_computed": self.chunks_computed,
+            "chunks_skipped": self.chunks_skipped,
+            "wall_seconds": round(self.wall_seconds, 2),
+        }
 
 
 @contextlib.contextmanager
@@ -335,8 +349,9 @@ def _client(client: Any, scheduler: str | None, workers: int) -> Iterator[Any]:
         yield c
 
 
-def _resolve(tasks: list[ChunkTask], out: Path, datasets: Sequence[str], overwrite: bool
-             ) -> tuple[list[ChunkTask], dict[str, dict[str, Any]]]:
+def _resolve(
+    tasks: list[ChunkTask], out: Path, datasets: Sequence[str], overwrite: bool
+) -> tuple[list[ChunkTask], dict[str, dict[str, Any]]]:
     """Split the plan into chunks to compute and chunks already done (relpath -> stored metadata);
     refuse (or, with ``overwrite``, clear) chunk files written with other options."""
     planned = {t.relpath for t in tasks}
@@ -351,7 +366,8 @@ def _resolve(tasks: list[ChunkTask], out: Path, datasets: Sequence[str], overwri
                 if not overwrite:
                     raise TeachOptionsMismatchError(
                         f"{p} is not a chunk of this run (another --chunksize or --max-events, or another "
-                        f"fileset); use --overwrite to replace the dataset's chunks, or another --out")
+                        f"fileset); use --overwrite to replace the dataset's chunks, or another --out"
+                    )
                 p.unlink()
     todo: list[ChunkTask] = []
     done: dict[str, dict[str, Any]] = {}
@@ -372,7 +388,8 @@ def _resolve(tasks: list[ChunkTask], out: Path, datasets: Sequence[str], overwri
             raise TeachOptionsMismatchError(
                 f"{p} was written with other options (differing: {', '.join(diff)}; stored "
                 f"{ {k: (stored or {}).get(k) for k in diff} }, asked { {k: want[k] for k in diff} }); "
-                f"use --overwrite to recompute, or another --out")
+                f"use --overwrite to recompute, or another --out"
+            )
     return todo, done
 
 
@@ -444,20 +461,32 @@ def run_teacher(
         with contextlib.suppress(ValueError, OSError):
             previous = json.loads(manifest_path.read_text())
     planned = {t.relpath for t in tasks}
-    chunk_log: dict[str, Any] = {k: v for k, v in (previous.get("chunks") or {}).items()
-                                 if k in planned or k.split("/", 1)[0] not in fs}
+    chunk_log: dict[str, Any] = {
+        k: v for k, v in (previous.get("chunks") or {}).items() if k in planned or k.split("/", 1)[0] not in fs
+    }
     manifest: dict[str, Any] = {
-        "format": _FORMAT, "family": teacher.family, "package_version": __version__, "fileset": source or fs,
-        "columns": list(teacher.columns), "options": {"chunksize": int(chunksize), "max_events": max_events,
-                                                      "seed": int(seed), **json.loads(json.dumps(teacher.options))},
+        "format": _FORMAT,
+        "family": teacher.family,
+        "package_version": __version__,
+        "fileset": source or fs,
+        "columns": list(teacher.columns),
+        "options": {
+            "chunksize": int(chunksize),
+            "max_events": max_events,
+            "seed": int(seed),
+            **json.loads(json.dumps(teacher.options)),
+        },
         "chunks": chunk_log,
     }
     for t in tasks:
         info = {"dataset": t.dataset, "file": t.path, "entry_start": t.entry_start, "entry_stop": t.entry_stop}
         if t.relpath in done:
             stored = done[t.relpath]
-            chunk_log[t.relpath] = {**info, "status": "done",
-                                    **{k: stored[k] for k in ("wall_seconds", "events", "rows", "stats") if k in stored}}
+            chunk_log[t.relpath] = {
+                **info,
+                "status": "done",
+                **{k: stored[k] for k in ("wall_seconds", "events", "rows", "stats") if k in stored},
+            }
         else:
             chunk_log[t.relpath] = {**info, "status": "pending"}
     _write_json(manifest_path, manifest)
@@ -470,10 +499,19 @@ def run_teacher(
             entry.update(status="failed", error=f"{type(error).__name__}: {error}")
             failures.append(f"{task.relpath}: {type(error).__name__}: {error}")
         else:
-            stats = {"wall_seconds": round(result["wall_seconds"], 3), "events": result["events"],
-                     "rows": result["rows"], "stats": result["stats"]}
-            meta = {"options": task.fingerprint(), "dataset": task.dataset, "file": task.path,
-                    "package_version": __version__, **stats}
+            stats = {
+                "wall_seconds": round(result["wall_seconds"], 3),
+                "events": result["events"],
+                "rows": result["rows"],
+                "stats": result["stats"],
+            }
+            meta = {
+                "options": task.fingerprint(),
+                "dataset": task.dataset,
+                "file": task.path,
+                "package_version": __version__,
+                **stats,
+            }
             _write_chunk(out / task.relpath, result["columns"], meta)
             done[task.relpath] = meta
             entry.update(status="done", **stats)
@@ -484,8 +522,12 @@ def run_teacher(
     if progress and todo:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=sum(t.entry_stop - t.entry_start for t in todo), unit="ev", desc=f"teach {teacher.family}",
-                   smoothing=0.1)
+        bar = tqdm(
+            total=sum(t.entry_stop - t.entry_start for t in todo),
+            unit="ev",
+            desc=f"teach {teacher.family}",
+            smoothing=0.1,
+        )
     try:
         if todo and workers == 0 and client is None and not scheduler:
             for t in todo:
@@ -515,8 +557,14 @@ def run_teacher(
         if bar is not None:
             bar.close()
 
-    result = TeachResult(out_dir=out, manifest=manifest_path, family=teacher.family, columns=list(teacher.columns),
-                         chunks_computed=len(todo) - len(failures), chunks_skipped=len(tasks) - len(todo))
+    result = TeachResult(
+        out_dir=out,
+        manifest=manifest_path,
+        family=teacher.family,
+        columns=list(teacher.columns),
+        chunks_computed=len(todo) - len(failures),
+        chunks_skipped=len(tasks) - len(todo),
+    )
     for t in tasks:
         meta = done.get(t.relpath)
         if meta is None:
@@ -525,12 +573,15 @@ def run_teacher(
         result.rows += int(meta.get("rows", 0))
         _add_stats(result.stats, meta.get("stats") or {})
     result.wall_seconds = time.perf_counter() - t0
-    manifest["runs"] = [*(previous.get("runs") or []), {**result.summary(), "failed": len(failures),
-                                                        "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}]
+    manifest["runs"] = [
+        *(previous.get("runs") or []),
+        {**result.summary(), "failed": len(failures), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")},
+    ]
     _write_json(manifest_path, manifest)
     if failures:
-        raise TeachChunkError(f"{len(failures)} of {len(todo)} chunk(s) failed (rerun to retry them): "
-                              + "; ".join(failures[:3]))
+        raise TeachChunkError(
+            f"{len(failures)} of {len(todo)} chunk(s) failed (rerun to retry them): " + "; ".join(failures[:3])
+        )
     return result
 
 
@@ -562,8 +613,10 @@ def load_teacher_targets(out_dir: str | os.PathLike[str], dataset: str | None = 
             if meta is None:
                 raise SchemaError(f"{p}: not a teach chunk (no {METADATA_KEY.decode()} metadata)")
             if "family" not in meta.get("options", {}):
-                raise SchemaError(f"{p} was written by an earlier teacher format (MEM weights W instead of "
-                                  f"-log10 W); rerun 'hepsurrogates teach' into a new --out")
+                raise SchemaError(
+                    f"{p} was written by an earlier teacher format (MEM weights W instead of "
+                    f"-log10 W); rerun 'hepsurrogates teach' into a new --out"
+                )
             chunks.append(((d.name, meta["file"], int(meta["options"]["entry_start"])), p))
     if not chunks:
         raise MissingInputFileError(f"{out}: no teach chunks" + (f" for dataset {dataset!r}" if dataset else ""))
@@ -574,8 +627,11 @@ def load_teacher_targets(out_dir: str | os.PathLike[str], dataset: str | None = 
         if a.fields != names:
             raise SchemaError(f"{out}: chunks have different columns ({p.name}); rerun with the same options")
     counts = [len(a) for a in arrays]
-    labels = {"dataset": np.repeat([k[0] for k, _ in chunks], counts),
-              "file": np.repeat([k[1] for k, _ in chunks], counts)}
+    labels = {
+        "dataset": np.repeat([k[0] for k, _ in chunks], counts),
+        "file": np.repeat([k[1] for k, _ in chunks], counts),
+    }
     merged = ak.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-    return ak.zip({**{k: ak.Array(v.tolist()) for k, v in labels.items()}, **{k: merged[k] for k in names}},
-                  depth_limit=1)
+    return ak.zip(
+        {**{k: ak.Array(v.tolist()) for k, v in labels.items()}, **{k: merged[k] for k in names}}, depth_limit=1
+    )

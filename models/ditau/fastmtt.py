@@ -82,15 +82,21 @@ def _pt_primitive(x2, p1, p1sq, p2, p2sq, p2cu, p2qu, ptt, ptt2, ptt3, ptt4, ptt
     lt = np.log(np.abs(t))
     val = p1 * (ptt * x2 + p2sq * inv_t + 2.0 * p2 * lt) / ptt3
     if np.any(lep1):
-        nn1 = -p1sq * (2.0 * ptt * x2 + p2sq * (5.0 * p2 - 6.0 * ptt * x2) * inv_t * inv_t + 6.0 * p2 * lt) / (2.0 * ptt4)
+        nn1 = (
+            -p1sq * (2.0 * ptt * x2 + p2sq * (5.0 * p2 - 6.0 * ptt * x2) * inv_t * inv_t + 6.0 * p2 * lt) / (2.0 * ptt4)
+        )
         val = val + np.where(lep1, nn1, 0.0)
     if np.any(lep2):
-        nn2 = -p1 / (2.0 * ptt5) * (
-            2.0 * p2 * ptt * (2.0 * ptt - 3.0 * p1) * x2
-            + ptt2 * (ptt - p1) * x2 * x2
-            + p2qu * p1 * inv_t * inv_t
-            + 2.0 * p2cu * (ptt - 4.0 * p1) * inv_t
-            + 6.0 * p2sq * (ptt - 2.0 * p1) * lt
+        nn2 = (
+            -p1
+            / (2.0 * ptt5)
+            * (
+                2.0 * p2 * ptt * (2.0 * ptt - 3.0 * p1) * x2
+                + ptt2 * (ptt - p1) * x2 * x2
+                + p2qu * p1 * inv_t * inv_t
+                + 2.0 * p2cu * (ptt - 4.0 * p1) * inv_t
+                + 6.0 * p2sq * (ptt - 2.0 * p1) * lt
+            )
         )
         val = val + np.where(lep2, nn2, 0.0)
     return val
@@ -113,8 +119,9 @@ def _pt_likelihood(ptt, p1, p2, r1, r2, lep1, lep2):
         ptt2 = ptt * ptt
         ptt3 = ptt2 * ptt
         powers = (p1, p1 * p1, p2, p2 * p2, p2 * p2 * p2, p2 * p2 * p2 * p2, ptt, ptt2, ptt3, ptt3 * ptt, ptt3 * ptt2)
-        value = 1e4 * np.abs(_pt_primitive(np.minimum(1.0, hi), *powers, lep1, lep2)
-                             - _pt_primitive(lo, *powers, lep1, lep2))
+        value = 1e4 * np.abs(
+            _pt_primitive(np.minimum(1.0, hi), *powers, lep1, lep2) - _pt_primitive(lo, *powers, lep1, lep2)
+        )
     ok = ~(has_sing & (sing < x1min)) & (lo <= hi) & np.isfinite(value)
     return np.where(ok, value, 0.0)
 
@@ -128,7 +135,21 @@ def _order_legs(leg1, leg2, had1, had2):
 
 
 def fastmtt_scan(
-    pt1, eta1, phi1, m1, had1, pt2, eta2, phi2, m2, had2, met_x, met_y, cov_xx, cov_xy, cov_yy,
+    pt1,
+    eta1,
+    phi1,
+    m1,
+    had1,
+    pt2,
+    eta2,
+    phi2,
+    m2,
+    had2,
+    met_x,
+    met_y,
+    cov_xx,
+    cov_xy,
+    cov_yy,
     variant: Variant = "2019",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best grid point (x1, x2) and the unscaled mass; legs in the caller's order.
@@ -139,8 +160,10 @@ def fastmtt_scan(
     """
     if variant not in ("2018", "2019"):
         raise InvalidArgumentError(f"FastMTT variant must be '2018' or '2019', got {variant!r}")
-    args = [np.asarray(a, dtype=np.float64) for a in (pt1, eta1, phi1, m1, pt2, eta2, phi2, m2,
-                                                      met_x, met_y, cov_xx, cov_xy, cov_yy)]
+    args = [
+        np.asarray(a, dtype=np.float64)
+        for a in (pt1, eta1, phi1, m1, pt2, eta2, phi2, m2, met_x, met_y, cov_xx, cov_xy, cov_yy)
+    ]
     pt1, eta1, phi1, m1, pt2, eta2, phi2, m2, met_x, met_y, cxx, cxy, cyy = args
     had1 = np.asarray(had1, dtype=bool)
     had2 = np.asarray(had2, dtype=bool)
@@ -198,8 +221,23 @@ def fastmtt_scan(
 
 
 def fastmtt_mass(
-    pt1, eta1, phi1, m1, had1, pt2, eta2, phi2, m2, had2, met_x, met_y, cov_xx, cov_xy, cov_yy,
-    variant: Variant = "2019", scale: bool = True,
+    pt1,
+    eta1,
+    phi1,
+    m1,
+    had1,
+    pt2,
+    eta2,
+    phi2,
+    m2,
+    had2,
+    met_x,
+    met_y,
+    cov_xx,
+    cov_xy,
+    cov_yy,
+    variant: Variant = "2019",
+    scale: bool = True,
 ) -> np.ndarray:
     """FastMTT di-τ mass per event (GeV).
 

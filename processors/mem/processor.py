@@ -121,11 +121,14 @@ class MEMAttacher(FamilyAttacher):
             bundles = load_shipped_mem()
         unknown = sorted(set(bundles) - set(MEM_HYPOTHESES))
         if unknown:
-            raise InvalidArgumentError(f"MEM: unknown hypothesis key(s) {unknown}; expected {', '.join(MEM_HYPOTHESES)}")
+            raise InvalidArgumentError(f"MEM: unknown hypothesis key(s) {unknown}; "
+                                       f"expected {', '.join(MEM_HYPOTHESES)}")
         present = {h: b for h, b in bundles.items() if b is not None}
         if not present:
-            raise InvalidArgumentError("MEM: no MEM bundle given (and none shipped); train one with "
-                                       "'hepsurrogates train mem' and pass it with --bundle")
+            raise InvalidArgumentError(
+                "MEM: no MEM bundle given (and none shipped); train one with "
+                "'hepsurrogates train mem' and pass it with --bundle"
+            )
         if not (np.isfinite(gamma) and gamma > 0):
             raise InvalidArgumentError(f"MEM: gamma must be a positive number, got {gamma!r}")
         if isinstance(selection, str):
@@ -173,7 +176,8 @@ class MEMAttacher(FamilyAttacher):
                 if not lo - 1e-3 <= v <= hi + 1e-3:
                     raise InvalidArgumentError(
                         f"hza point ({m_h}, {m_a}): {p['name']} = {v} lies outside the bundle's training range "
-                        f"[{lo}, {hi}] GeV (pass allow_extrapolation=True to evaluate anyway)")
+                        f"[{lo}, {hi}] GeV (pass allow_extrapolation=True to evaluate anyway)"
+                    )
         return m_h, m_a
 
     @property
@@ -218,8 +222,13 @@ class MEMAttacher(FamilyAttacher):
         out = {}
         for name in self.output_fields:
             if name == "memD":  # D spans many decades (1e-24 ... 1): its histogram is of log10 D
-                axis = hist.axis.Regular(60, -30.0, 0.0, name="value",
-                                         label=r"$\log_{10} D$, $D = W_{t\bar t}/(W_{t\bar t} + \gamma W_{DY})$")
+                axis = hist.axis.Regular(
+                    60,
+                    -30.0,
+                    0.0,
+                    name="value",
+                    label=r"$\log_{10} D$, $D = W_{t\bar t}/(W_{t\bar t} + \gamma W_{DY})$",
+                )
                 out["log10_memD"] = cls(axis, storage=hist.storage.Weight())
             else:
                 axis = hist.axis.Regular(180, -5.0, 40.0, name="value", label=rf"$-\log_{{10}} W$ ({name})")
@@ -269,12 +278,25 @@ class MEMProcessor(SurrogateProcessor):
         skim_dir, skim_format: write the ℓℓbb events with the new columns there.
     """
 
-    def __init__(self, bundles: Mapping[str, ModelBundle | None] | None = None,
-                 hza_points: Sequence[tuple[float, float]] = ((261.40, 150.50),), gamma: float = 1.0,
-                 skim_dir: str | None = None, skim_format: SkimFormat = "root", threads: int = 1,
-                 allow_extrapolation: bool = False, selection: str | LLBBSelection = "analysis") -> None:
-        attacher = MEMAttacher(bundles, hza_points=hza_points, gamma=gamma, threads=threads,
-                               allow_extrapolation=allow_extrapolation, selection=selection)
+    def __init__(
+        self,
+        bundles: Mapping[str, ModelBundle | None] | None = None,
+        hza_points: Sequence[tuple[float, float]] = ((261.40, 150.50),),
+        gamma: float = 1.0,
+        skim_dir: str | None = None,
+        skim_format: SkimFormat = "root",
+        threads: int = 1,
+        allow_extrapolation: bool = False,
+        selection: str | LLBBSelection = "analysis",
+    ) -> None:
+        attacher = MEMAttacher(
+            bundles,
+            hza_points=hza_points,
+            gamma=gamma,
+            threads=threads,
+            allow_extrapolation=allow_extrapolation,
+            selection=selection,
+        )
         super().__init__([attacher], skim_dir=skim_dir, skim_format=skim_format)
 
     @property
@@ -287,9 +309,13 @@ def _no_inputs(events: Any) -> tuple[list[Any], Any]:
     raise InvalidArgumentError("MEM columns are evaluated by MEMAttacher.attach, which passes the features")
 
 
-def attacher_from_options(bundles: Sequence[ModelBundle] = (), selection: str = "analysis",
-                          hza_points: Sequence[tuple[float, float]] = ((261.40, 150.50),), gamma: float = 1.0,
-                          threads: int = 1) -> MEMAttacher:
+def attacher_from_options(
+    bundles: Sequence[ModelBundle] = (),
+    selection: str = "analysis",
+    hza_points: Sequence[tuple[float, float]] = ((261.40, 150.50),),
+    gamma: float = 1.0,
+    threads: int = 1,
+) -> MEMAttacher:
     """The attacher of ``hepsurrogates run --surrogates mem`` (the registry's entry point).
 
     Args:
@@ -310,4 +336,3 @@ def attacher_from_options(bundles: Sequence[ModelBundle] = (), selection: str = 
         given[h] = b
     chosen.update(given)
     return MEMAttacher(chosen, hza_points=hza_points, gamma=gamma, threads=threads, selection=selection)
-

@@ -106,7 +106,14 @@ def test_training_writes_bundle_card_and_report(small_training):
     assert card["metrics"]["test_split"]["m_ML"]["resolution_overall_100_800_percent"] == pytest.approx(
         result.metrics["test_split"]["m_ML"]["resolution_overall_100_800_percent"])
     report = out / "reports" / "ditau_small"
-    for name in ("response_vs_mass.png", "resolution_vs_mass.png", "mass_2d_m_ML.png", "z_peak.png", "loss.png", "metrics.json"):
+    for name in (
+        "response_vs_mass.png",
+        "resolution_vs_mass.png",
+        "mass_2d_m_ML.png",
+        "z_peak.png",
+        "loss.png",
+        "metrics.json",
+    ):
         assert (report / name).stat().st_size > 1000, name
     metrics = json.loads((report / "metrics.json").read_text())
     assert metrics["history"]["best_epoch"] == result.history.best_epoch

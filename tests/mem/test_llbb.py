@@ -47,18 +47,38 @@ ELECTRONS = [
     [dict(pt=30.0, eta=-0.3, phi=2.5, charge=1, id=4, iso=0.02)],
     [dict(pt=30.0, eta=1.0, phi=2.0, charge=1, id=4, iso=0.02)],
     [],
-    [dict(pt=45.0, eta=0.0, phi=0.0, charge=-1, id=3, iso=0.02), dict(pt=35.0, eta=1.0, phi=3.0, charge=1, id=4, iso=0.0)],
+    [
+        dict(pt=45.0, eta=0.0, phi=0.0, charge=-1, id=3, iso=0.02),
+        dict(pt=35.0, eta=1.0, phi=3.0, charge=1, id=4, iso=0.0),
+    ],
     [dict(pt=26.0, eta=0.0, phi=1.5, charge=-1, id=2, iso=0.0)],
     [],
 ]
 JETS = [
-    [dict(pt=60.0, eta=1.0, phi=-2.0, mass=8.0, btag=0.3, id=6), dict(pt=40.0, eta=0.0, phi=-0.5, mass=6.0, btag=0.9, id=6),
-     dict(pt=35.0, eta=-0.2, phi=2.6, mass=5.0, btag=0.95, id=6), dict(pt=25.0, eta=2.0, phi=3.0, mass=4.0, btag=0.8, id=0),
-     dict(pt=30.0, eta=3.0, phi=0.0, mass=4.0, btag=0.99, id=6), dict(pt=28.0, eta=-1.5, phi=1.5, mass=4.5, btag=0.5, id=2)],
-    [dict(pt=50.0, eta=-1.0, phi=-2.0, mass=5.0, btag=0.9, id=6), dict(pt=30.0, eta=1.5, phi=-1.0, mass=5.0, btag=0.9, id=6)],
-    [dict(pt=50.0, eta=-1.0, phi=-2.0, mass=5.0, btag=0.9, id=6), dict(pt=30.0, eta=1.5, phi=-1.0, mass=5.0, btag=0.9, id=6)],
-    [dict(pt=50.0, eta=0.1, phi=0.1, mass=5.0, btag=0.9, id=6), dict(pt=30.0, eta=-1.0, phi=-1.5, mass=5.0, btag=0.9, id=6)],
-    [dict(pt=45.0, eta=0.3, phi=-1.0, mass=5.0, btag=0.6, id=6), dict(pt=55.0, eta=-0.4, phi=1.0, mass=7.0, btag=0.2, id=6)],
+    [
+        dict(pt=60.0, eta=1.0, phi=-2.0, mass=8.0, btag=0.3, id=6),
+        dict(pt=40.0, eta=0.0, phi=-0.5, mass=6.0, btag=0.9, id=6),
+        dict(pt=35.0, eta=-0.2, phi=2.6, mass=5.0, btag=0.95, id=6),
+        dict(pt=25.0, eta=2.0, phi=3.0, mass=4.0, btag=0.8, id=0),
+        dict(pt=30.0, eta=3.0, phi=0.0, mass=4.0, btag=0.99, id=6),
+        dict(pt=28.0, eta=-1.5, phi=1.5, mass=4.5, btag=0.5, id=2),
+    ],
+    [
+        dict(pt=50.0, eta=-1.0, phi=-2.0, mass=5.0, btag=0.9, id=6),
+        dict(pt=30.0, eta=1.5, phi=-1.0, mass=5.0, btag=0.9, id=6),
+    ],
+    [
+        dict(pt=50.0, eta=-1.0, phi=-2.0, mass=5.0, btag=0.9, id=6),
+        dict(pt=30.0, eta=1.5, phi=-1.0, mass=5.0, btag=0.9, id=6),
+    ],
+    [
+        dict(pt=50.0, eta=0.1, phi=0.1, mass=5.0, btag=0.9, id=6),
+        dict(pt=30.0, eta=-1.0, phi=-1.5, mass=5.0, btag=0.9, id=6),
+    ],
+    [
+        dict(pt=45.0, eta=0.3, phi=-1.0, mass=5.0, btag=0.6, id=6),
+        dict(pt=55.0, eta=-0.4, phi=1.0, mass=7.0, btag=0.2, id=6),
+    ],
     [],
 ]
 MET = [(45.0, -3.0), (20.0, 0.0), (20.0, 0.0), (20.0, 0.0), (20.0, 0.0), (10.0, 1.0)]
@@ -66,23 +86,58 @@ MET = [(45.0, -3.0), (20.0, 0.0), (20.0, 0.0), (20.0, 0.0), (20.0, 0.0), (10.0, 
 
 def write_tiny(path: Path, drop: tuple[str, ...] = ()) -> Path:
     """Write the six events above as a NanoAOD-style file (``drop``: collections to leave out)."""
+
     def coll(rows: list[list[dict]], fields: dict[str, tuple[str, type]]) -> ak.Array:
-        return ak.zip({name: ak.values_astype(ak.Array([[o[key] for o in ev] for ev in rows]), dtype)
-                       for name, (key, dtype) in fields.items()})
+        return ak.zip(
+            {
+                name: ak.values_astype(ak.Array([[o[key] for o in ev] for ev in rows]), dtype)
+                for name, (key, dtype) in fields.items()
+            }
+        )
 
     mu_rows = [[{**o, "mass": M_MU, "tight": True} for o in ev] for ev in MUONS]
     el_rows = [[{**o, "mass": M_E} for o in ev] for ev in ELECTRONS]
     branches = {
-        "run": np.ones(6, np.uint32), "luminosityBlock": np.full(6, 7, np.uint32), "event": np.arange(1, 7, dtype=np.uint64),
-        "Muon": coll(mu_rows, {"pt": ("pt", np.float32), "eta": ("eta", np.float32), "phi": ("phi", np.float32),
-                               "mass": ("mass", np.float32), "charge": ("charge", np.int32),
-                               "tightId": ("tight", bool), "pfRelIso04_all": ("iso", np.float32)}),
-        "Electron": coll(el_rows, {"pt": ("pt", np.float32), "eta": ("eta", np.float32), "phi": ("phi", np.float32),
-                                   "mass": ("mass", np.float32), "charge": ("charge", np.int32),
-                                   "cutBased": ("id", np.int32), "pfRelIso03_all": ("iso", np.float32)}),
-        "Jet": coll(JETS, {"pt": ("pt", np.float32), "eta": ("eta", np.float32), "phi": ("phi", np.float32),
-                           "mass": ("mass", np.float32), "btagDeepFlavB": ("btag", np.float32), "jetId": ("id", np.int32)}),
-        "MET_pt": np.array([m[0] for m in MET], np.float32), "MET_phi": np.array([m[1] for m in MET], np.float32),
+        "run": np.ones(6, np.uint32),
+        "luminosityBlock": np.full(6, 7, np.uint32),
+        "event": np.arange(1, 7, dtype=np.uint64),
+        "Muon": coll(
+            mu_rows,
+            {
+                "pt": ("pt", np.float32),
+                "eta": ("eta", np.float32),
+                "phi": ("phi", np.float32),
+                "mass": ("mass", np.float32),
+                "charge": ("charge", np.int32),
+                "tightId": ("tight", bool),
+                "pfRelIso04_all": ("iso", np.float32),
+            },
+        ),
+        "Electron": coll(
+            el_rows,
+            {
+                "pt": ("pt", np.float32),
+                "eta": ("eta", np.float32),
+                "phi": ("phi", np.float32),
+                "mass": ("mass", np.float32),
+                "charge": ("charge", np.int32),
+                "cutBased": ("id", np.int32),
+                "pfRelIso03_all": ("iso", np.float32),
+            },
+        ),
+        "Jet": coll(
+            JETS,
+            {
+                "pt": ("pt", np.float32),
+                "eta": ("eta", np.float32),
+                "phi": ("phi", np.float32),
+                "mass": ("mass", np.float32),
+                "btagDeepFlavB": ("btag", np.float32),
+                "jetId": ("id", np.int32),
+            },
+        ),
+        "MET_pt": np.array([m[0] for m in MET], np.float32),
+        "MET_phi": np.array([m[1] for m in MET], np.float32),
     }
     branches = {k: v for k, v in branches.items() if k not in drop}
     with uproot.recreate(path) as f:
@@ -97,8 +152,9 @@ def open_events(path: Path, mode: str = "eager", **kwargs):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # cross-reference notes on real NanoAOD
-        return NanoEventsFactory.from_root({str(path): "Events"}, schemaclass=PresentCollectionsNanoAODSchema,
-                                           mode=mode, **kwargs).events()
+        return NanoEventsFactory.from_root(
+            {str(path): "Events"}, schemaclass=PresentCollectionsNanoAODSchema, mode=mode, **kwargs
+        ).events()
 
 
 @pytest.fixture(scope="module")
@@ -164,8 +220,9 @@ def test_eager_equals_dask_and_columns(ttbar: Path) -> None:
     for f in LLBB_FIELDS:
         assert ak.all(computed[f] == eager[f]), f
     assert int(ak.sum(eager.valid)) > 50
-    np.testing.assert_array_equal(np.stack([ak.to_numpy(computed_feats[n]) for n in FEATURE_NAMES], axis=1),
-                                  mem_feature_matrix(eager))
+    np.testing.assert_array_equal(
+        np.stack([ak.to_numpy(computed_feats[n]) for n in FEATURE_NAMES], axis=1), mem_feature_matrix(eager)
+    )
     # zero-length chunk
     empty = select_llbb(open_events(ttbar, entry_start=0, entry_stop=0))
     assert len(empty) == 0 and mem_feature_matrix(empty).shape == (0, len(FEATURE_NAMES))
@@ -191,6 +248,12 @@ def test_real_nanoaod() -> None:
 def test_missing_branches(tmp_path: Path) -> None:
     path = write_tiny(tmp_path / "nojets.root", drop=("Jet", "MET_pt"))
     assert missing_llbb_branches(uproot.open(path)["Events"].keys()) == [
-        "Jet_btagDeepFlavB", "Jet_eta", "Jet_mass", "Jet_phi", "Jet_pt", "MET_pt"]
+        "Jet_btagDeepFlavB",
+        "Jet_eta",
+        "Jet_mass",
+        "Jet_phi",
+        "Jet_pt",
+        "MET_pt",
+    ]
     with pytest.raises(MissingBranchError, match="Jet_pt"):
         select_llbb(open_events(path))

@@ -253,7 +253,7 @@ def test_dy_bad_input():
 @pytest.mark.parametrize("sigma_frac", [transfer.SIGMA_LEPTON, transfer.SIGMA_BJET])
 def test_transfer_function_is_normalised_in_e_rec(sigma_frac):
     for e_gen in (20.0, 75.0, 400.0):
-        f = lambda x: float(transfer.gaussian_energy_tf(x, e_gen, sigma_frac))  # noqa: E731
+        f = lambda x, e_gen=e_gen: float(transfer.gaussian_energy_tf(x, e_gen, sigma_frac))  # noqa: E731
         sig = sigma_frac * e_gen
         full = integrate.quad(f, -np.inf, np.inf, epsabs=0, epsrel=1e-12)[0]
         assert full == pytest.approx(1.0, rel=1e-9)

@@ -171,7 +171,7 @@ def test_interpolation_error_on_knots_left_out(tmp_path, interpolation):
 def test_outside_the_grid_the_densities_are_frozen_at_its_edges():
     grid = pdf.load_grid()
     for interpolation in ("logcubic", "lagrange"):
-        f = lambda x, q: grid.xfxQ_flavours(PIDS, x, q, interpolation)  # noqa: E731
+        f = lambda x, q, how=interpolation: grid.xfxQ_flavours(PIDS, x, q, how)  # noqa: E731
         np.testing.assert_array_equal(f(1e-12, 50.0), f(grid.x_min, 50.0))
         np.testing.assert_array_equal(f(0.01, 0.3), f(0.01, grid.q_min))
         np.testing.assert_array_equal(f(0.01, 5e4), f(0.01, grid.q_max))

@@ -74,7 +74,9 @@ def bundle_dir(sample, tmp_path_factory) -> Path:
     yh = 10.0 + 0.01 * xh[:, 14] - 0.01 * xh[:, 15] + np.log10(xh[:, 0] / 50.0)
     design = MEMDesign(xh, yh, np.tile(np.arange(len(x)), 2), np.repeat(["a", "b"], len(x)), np.full(len(xh), "t"),
                        np.zeros(len(xh)))
-    train_mem_arrays(MEMTrainConfig(hypothesis="HZA", hidden_layers=2, width=16, max_epochs=2, batch_size=32), design, out)
+    train_mem_arrays(
+        MEMTrainConfig(hypothesis="HZA", hidden_layers=2, width=16, max_epochs=2, batch_size=32), design, out
+    )
     return out
 
 
@@ -102,11 +104,13 @@ def test_eager_and_dask_agree_and_d_is_the_formula(bundles, sample):
         assert np.array_equal(a, b, equal_nan=True), f
         assert np.isfinite(a[valid]).all() and np.isnan(a[~valid]).all(), f  # None exactly without ll+bb
     s_dy, s_tt, d = (_values(eager.Surrogate[f])[valid] for f in ("memDY", "memTT", "memD"))
-    w_dy, w_tt = 10.0 ** -s_dy, 10.0 ** -s_tt
+    w_dy, w_tt = 10.0**-s_dy, 10.0**-s_tt
     assert np.allclose(d, w_tt / (w_tt + 2.5 * w_dy), rtol=1e-6, atol=1e-12)
     assert ((d >= 0) & (d <= 1)).all()
     # the mass points differ, and the parametric inputs really are the constants
-    assert not np.allclose(_values(eager.Surrogate.memHZA_261p40_150p50)[valid], _values(eager.Surrogate.memHZA_400p00_250p00)[valid])
+    assert not np.allclose(
+        _values(eager.Surrogate.memHZA_261p40_150p50)[valid], _values(eager.Surrogate.memHZA_400p00_250p00)[valid]
+    )
     hza = bundles["HZA"]
     x = mem_feature_matrix(record)[valid]
     expect = hza.predict(np.column_stack([x, np.full((len(x), 2), POINTS[1], np.float32)]))
@@ -148,8 +152,9 @@ def test_real_cms_nanoaod(bundles):
         events = open_events(path)
         lazy_events = open_events(path, mode="dask")
     mu, el = events.Muon, events.Electron
-    n_tight = (ak.num(mu[(mu.pt > 20) & mu.tightId & (mu.pfRelIso04_all < 0.15)])
-               + ak.num(el[(el.pt > 20) & (el.cutBased >= 3) & (el.pfRelIso03_all < 0.15)]))
+    n_tight = ak.num(mu[(mu.pt > 20) & mu.tightId & (mu.pfRelIso04_all < 0.15)]) + ak.num(
+        el[(el.pt > 20) & (el.cutBased >= 3) & (el.pfRelIso03_all < 0.15)]
+    )
     assert ak.sum(n_tight >= 2) == 0 and ak.sum(n_tight == 1) > 50
     default = MEMProcessor(bundles).process(events)
     assert default["events"]["selected"] == 0
@@ -172,13 +177,39 @@ def test_real_cms_nanoaod(bundles):
 def test_cli_run_mem(bundle_dir, sample, tmp_path, capsys):
     fileset, _ = sample
     out = tmp_path / "run"
-    code = main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--bundle-dir", str(bundle_dir),
-                 "--hza-point", "300,200", "--gamma", "2", "--executor", "iterative", "--skim", "none",
-                 "--out", str(out), "-q"])
+    code = main(
+        [
+            "run",
+            "--fileset",
+            str(fileset),
+            "--surrogates",
+            "mem",
+            "--bundle-dir",
+            str(bundle_dir),
+            "--hza-point",
+            "300,200",
+            "--gamma",
+            "2",
+            "--executor",
+            "iterative",
+            "--skim",
+            "none",
+            "--out",
+            str(out),
+            "-q",
+        ]
+    )
     assert code == 0
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert printed["columns"] == ["memDY", "memTT", "memHZA_300p00_200p00", "memD", "memDY_inDomain",
-                                  "memTT_inDomain", "memHZA_300p00_200p00_inDomain"]
+    assert printed["columns"] == [
+        "memDY",
+        "memTT",
+        "memHZA_300p00_200p00",
+        "memD",
+        "memDY_inDomain",
+        "memTT_inDomain",
+        "memHZA_300p00_200p00_inDomain",
+    ]
     summary = json.loads((out / "summary.json").read_text())
     ds = summary["datasets"]["ttbar_dilepton"]
     assert ds["entries"] == 300 and ds["families"]["mem"]["selected"] > 50
@@ -186,16 +217,67 @@ def test_cli_run_mem(bundle_dir, sample, tmp_path, capsys):
     assert summary["bundles"]["mem"]["memDY"]["bundle"] == str(bundle_dir / "mem_dy.onnx")
     assert (out / "hists.pkl").is_file() and (out / "plots" / "ttbar_dilepton_mem.png").stat().st_size > 1000
     # bad input: exit codes a script can rely on, nothing ignored
-    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--with-fastmtt", "--out", str(out), "-q"]) == 2
+    assert (
+        main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--with-fastmtt", "--out", str(out), "-q"]) == 2
+    )
     assert "--with-fastmtt applies to ditau only" in capsys.readouterr().err
-    assert main(["run", "--fileset", str(fileset), "--surrogates", "ditau", "--gamma", "2", "--out", str(out), "-q"]) == 2
-    assert main(["run", "--fileset", str(fileset), "--surrogates", "ditau", "--bundle-dir", str(bundle_dir),
-                 "--out", str(out), "-q"]) == 2
+    assert (
+        main(["run", "--fileset", str(fileset), "--surrogates", "ditau", "--gamma", "2", "--out", str(out), "-q"]) == 2
+    )
+    assert (
+        main(
+            [
+                "run",
+                "--fileset",
+                str(fileset),
+                "--surrogates",
+                "ditau",
+                "--bundle-dir",
+                str(bundle_dir),
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 2
+    )
     assert "'mem' bundle" in capsys.readouterr().err
-    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--bundle-dir", str(tmp_path / "none"),
-                 "--out", str(out), "-q"]) == 4
-    assert main(["run", "--fileset", str(fileset), "--surrogates", "mem", "--bundle-dir", str(bundle_dir),
-                 "--hza-point", "900,100", "--out", str(out), "-q"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--fileset",
+                str(fileset),
+                "--surrogates",
+                "mem",
+                "--bundle-dir",
+                str(tmp_path / "none"),
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 4
+    )
+    assert (
+        main(
+            [
+                "run",
+                "--fileset",
+                str(fileset),
+                "--surrogates",
+                "mem",
+                "--bundle-dir",
+                str(bundle_dir),
+                "--hza-point",
+                "900,100",
+                "--out",
+                str(out),
+                "-q",
+            ]
+        )
+        == 2
+    )
     assert "outside the bundle's training range" in capsys.readouterr().err
 
 
@@ -218,7 +300,8 @@ def test_bad_bundles_and_options(bundles):
     with pytest.raises(InvalidArgumentError, match="training range"):
         MEMProcessor(bundles, hza_points=[(700.0, 200.0)])
     assert MEMProcessor(bundles, hza_points=[(700.0, 200.0)], allow_extrapolation=True).attacher.hza_points == (
-        (700.0, 200.0),)
+        (700.0, 200.0),
+    )
     with pytest.raises(InvalidArgumentError, match="selection"):
         MEMProcessor(bundles, selection="tight")
     with pytest.raises(InvalidArgumentError, match="skim format"):
@@ -238,10 +321,10 @@ def test_bad_events(bundles, sample, tmp_path):
     with pytest.raises(MissingBranchError, match="Jet_pt"):
         proc.process(ak.without_field(events, "Jet"))
     met = events.MET
-    bad = ak.with_field(events, ak.with_field(met, ak.where(np.arange(len(events)) % 5 == 0, np.nan, met.pt), "pt"), "MET")
+    bad = ak.with_field(
+        events, ak.with_field(met, ak.where(np.arange(len(events)) % 5 == 0, np.nan, met.pt), "pt"), "MET"
+    )
     with pytest.raises(NonFiniteFeatureError, match="met_pt"):
         proc.process(bad)
     with pytest.raises(MissingInputFileError):
         run_processor({"t": [str(tmp_path / "missing.root")]}, proc, executor="iterative")
-
-

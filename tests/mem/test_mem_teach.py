@@ -78,9 +78,13 @@ def test_outputs_match_direct_teacher(first_run, tt_fileset: Path) -> None:
         arrays = llbb_numpy(select_llbb(events))
         valid = arrays.take(arrays.valid)
         n = len(valid)
-        direct = dy_weights(np.column_stack([valid.lep_minus, -np.ones(n)]), np.column_stack([valid.lep_plus, np.ones(n)]),
-                            seed=chunk_seed(4, "ttbar_dilepton", root, start, "memDY"), rel_accuracy=ACC,
-                            neval=SHIPPED_NEVAL["memDY"])
+        direct = dy_weights(
+            np.column_stack([valid.lep_minus, -np.ones(n)]),
+            np.column_stack([valid.lep_plus, np.ones(n)]),
+            seed=chunk_seed(4, "ttbar_dilepton", root, start, "memDY"),
+            rel_accuracy=ACC,
+            neval=SHIPPED_NEVAL["memDY"],
+        )
         rows = targets[(targets.entry >= start) & (targets.entry < start + CHUNK)]
         np.testing.assert_array_equal(ak.to_numpy(rows.entry), start + np.flatnonzero(arrays.valid))
         np.testing.assert_array_equal(ak.to_numpy(rows.event), valid.event)
@@ -103,8 +107,17 @@ def test_resume_recomputes_only_missing_chunk(first_run, tt_fileset: Path) -> No
     kept, dropped = _chunk_files(out)
     mtime = kept.stat().st_mtime_ns
     dropped.unlink()
-    result = teach_mem(tt_fileset, out, ["memDY"], workers=0, chunksize=CHUNK, max_events=N_EVENTS,
-                       rel_accuracy=ACC, seed=4, progress=False)
+    result = teach_mem(
+        tt_fileset,
+        out,
+        ["memDY"],
+        workers=0,
+        chunksize=CHUNK,
+        max_events=N_EVENTS,
+        rel_accuracy=ACC,
+        seed=4,
+        progress=False,
+    )
     assert (result.chunks_computed, result.chunks_skipped) == (1, 1)
     assert kept.stat().st_mtime_ns == mtime and dropped.exists()
     after = load_teacher_targets(out, "ttbar_dilepton")
@@ -119,10 +132,13 @@ def test_mismatching_options_refused_unless_overwrite(tt_fileset: Path, tmp_path
         teach_mem(tt_fileset, tmp_path, ["memDY"], seed=2, **kwargs)
     with pytest.raises(TeachOptionsMismatchError, match="not a chunk of this run"):
         teach_mem(tt_fileset, tmp_path, ["memDY"], seed=1, **{**kwargs, "chunksize": 20, "max_events": 20})
-    r = teach_mem(tt_fileset, tmp_path, ["memDY"], seed=1, overwrite=True, **{**kwargs, "chunksize": 20, "max_events": 20})
+    r = teach_mem(
+        tt_fileset, tmp_path, ["memDY"], seed=1, overwrite=True, **{**kwargs, "chunksize": 20, "max_events": 20}
+    )
     assert r.chunks_computed == 1 and [p.name for p in _chunk_files(tmp_path)] == ["ttbar_dilepton_5_0000_0_20.parquet"]
     assert list(json.loads((tmp_path / "manifest.json").read_text())["chunks"]) == [
-        "ttbar_dilepton/ttbar_dilepton_5_0000_0_20.parquet"]
+        "ttbar_dilepton/ttbar_dilepton_5_0000_0_20.parquet"
+    ]
 
 
 def test_interrupt_leaves_no_partial_file(tt_fileset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,10 +186,14 @@ def test_bad_inputs(tt_fileset: Path, tmp_path: Path) -> None:
     nojets = write_tiny(tmp_path / "nojets.root", drop=("Jet",))
     with pytest.raises(MissingBranchError, match="Jet_btagDeepFlavB"):
         teach_mem({"ds": {"files": {str(nojets): "Events"}}}, tmp_path / "o")
-    for kwargs, match in (({"hypotheses": ["memXX"]}, "unknown hypothesis"), ({"chunksize": 0}, "chunksize"),
-                          ({"hypotheses": ["memHZA"], "hza_points": []}, "mass point"),
-                          ({"hza_points": [(261.4, 150.5)]}, "ignored"), ({"neval": 10}, "neval"),
-                          ({"hypotheses": ["memHZA"], "hza_points": [(100.0, 200.0)]}, "M_A < M_H")):
+    for kwargs, match in (
+        ({"hypotheses": ["memXX"]}, "unknown hypothesis"),
+        ({"chunksize": 0}, "chunksize"),
+        ({"hypotheses": ["memHZA"], "hza_points": []}, "mass point"),
+        ({"hza_points": [(261.4, 150.5)]}, "ignored"),
+        ({"neval": 10}, "neval"),
+        ({"hypotheses": ["memHZA"], "hza_points": [(100.0, 200.0)]}, "M_A < M_H"),
+    ):
         with pytest.raises(InvalidArgumentError, match=match):
             teach_mem(tt_fileset, tmp_path / "o", **kwargs)
     assert hza_column(261.4, 150.5) == "memHZA_261p40_150p50"
@@ -181,8 +201,25 @@ def test_bad_inputs(tt_fileset: Path, tmp_path: Path) -> None:
 
 def test_cli(tt_fileset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cli"
-    argv = ["teach", "mem", "--fileset", str(tt_fileset), "--hypotheses", "memDY", "--out", str(out),
-            "--workers", "0", "--chunksize", "20", "--max-events", "20", "--rel-accuracy", "0.05", "-q"]
+    argv = [
+        "teach",
+        "mem",
+        "--fileset",
+        str(tt_fileset),
+        "--hypotheses",
+        "memDY",
+        "--out",
+        str(out),
+        "--workers",
+        "0",
+        "--chunksize",
+        "20",
+        "--max-events",
+        "20",
+        "--rel-accuracy",
+        "0.05",
+        "-q",
+    ]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["chunks_computed"] == 1 and summary["events"] == 20 and set(summary["n_not_converged"]) == {"memDY"}
@@ -210,7 +247,8 @@ def test_defaults_are_the_shipped_targets_settings() -> None:
     spec = mem_teacher(["memHZA"])
     assert list(spec.columns) == hza.card["training"]["teacher_columns"]
     assert {tuple(c[2].items()) for c in spec.options["columns"]} == {
-        (("neval", 400), ("m_h", m_h), ("m_a", m_a), ("bjet_response", 0.871)) for m_h, m_a in HZA_TRAINING_POINTS}
+        (("neval", 400), ("m_h", m_h), ("m_a", m_a), ("bjet_response", 0.871)) for m_h, m_a in HZA_TRAINING_POINTS
+    }
     runs = hza.card["training"]["teacher_options"]["runs"]
     assert {(r["neval"], r["bjet_response"], r["rel_accuracy"]) for r in runs} == {(400, 0.871, 0.05)}
     for name, column in (("mem_dy", "memDY"), ("mem_tt", "memTT")):

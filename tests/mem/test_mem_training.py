@@ -344,7 +344,8 @@ def test_train_mem_parametric_hza(sample, teach_tt_hza, tmp_path):
     r2 = train_mem(only, tmp_path / "one", sample, teach_tt_hza, progress=False)
     assert ModelBundle.load(r2.bundle_path).card["training"]["teacher_columns"] == [hza_column(500.0, 300.0)]
     with pytest.raises(InvalidArgumentError, match="not computed"):
-        train_mem(dataclasses.replace(cfg, hza_points=[[300.0, 200.0]]), tmp_path / "x", sample, teach_tt_hza, progress=False)
+        train_mem(dataclasses.replace(cfg, hza_points=[[300.0, 200.0]]), tmp_path / "x", sample, teach_tt_hza,
+                  progress=False)
 
 
 def test_width_mismatch_is_refused(tmp_path):

@@ -69,7 +69,7 @@ def test_ellipse_density_is_the_jacobian_determinant(events):
         found, frame = tc.cone_frame(p3, p5, s[0], s[1])
         assert found
 
-        def point(sw, st, t):
+        def point(sw, st, t, p3=p3, p5=p5):
             ok, f = tc.cone_frame(p3, p5, sw, st)
             assert ok
             ok, *out = tc.ellipse_point(p3, f, t)

@@ -2,7 +2,8 @@
 
 With Block D as its only phase-space channel, the compiled loop must compute the same function
 as ``tt_weight._event_integrand``: relative
-1e-9 (on every value above 1e-12 of the batch maximum) on random points of parton-level tt̄ events (with detector-like energy smearing, so that
+1e-9 (on every value above 1e-12 of the batch maximum) on random points of parton-level tt̄ events (with
+detector-like energy smearing, so that
 both well-reconstructed and poorly matching configurations are covered), zero exactly where
 the reference is zero; and the VEGAS weights of both backends agree to rounding.
 """
@@ -46,8 +47,21 @@ def test_compiled_pdf_equals_the_numpy_logcubic():
     want = grid.xfxQ_flavours(PDF_IDS, x, q, "logcubic", clip_negative=True)
     got = np.empty_like(want.T)
     for i in range(x.size):
-        xf_logcubic(x[i], q[i], tab.log_x, tab.log_q, tab.q_offset, tab.lower_edges, tab.values, tab.dlogx,
-                    tab.x_min, tab.x_max, tab.q_min, tab.q_max, got[i])
+        xf_logcubic(
+            x[i],
+            q[i],
+            tab.log_x,
+            tab.log_q,
+            tab.q_offset,
+            tab.lower_edges,
+            tab.values,
+            tab.dlogx,
+            tab.x_min,
+            tab.x_max,
+            tab.q_min,
+            tab.q_max,
+            got[i],
+        )
     np.testing.assert_allclose(got.T, want, rtol=1e-12, atol=1e-15)
 
 
@@ -67,8 +81,14 @@ def test_compiled_integrand_equals_the_numpy_reference(smeared_events):
     n_nonzero = 0
     for event in smeared_events:
         u = rng.random((2500, 9))
-        u[:6] = [[0.0] * 9, [1.0] * 9, [0.5] * 9, [1.0, 0.0] * 4 + [0.0], [0.0, 1.0] * 4 + [1.0],
-                 [0.5] * 8 + [0.4999999]]  # domain edges and both b assignments
+        u[:6] = [
+            [0.0] * 9,
+            [1.0] * 9,
+            [0.5] * 9,
+            [1.0, 0.0] * 4 + [0.0],
+            [0.0, 1.0] * 4 + [1.0],
+            [0.5] * 8 + [0.4999999],
+        ]  # domain edges and both b assignments
         ref = tw._event_integrand(event, 0.1, 0.3, 3.0, grid, "logcubic", 13000.0)(u)
         new = compiled_event_integrand(event, 0.1, 0.3, 3.0, grid, 13000.0, tables, BLOCK_D_ONLY)(u)
         np.testing.assert_array_equal(new == 0.0, ref == 0.0)
@@ -105,16 +125,40 @@ def test_forbidden_block_d_solutions_contribute_zero():
 
     lm = np.array([[75.02593231201172, -0.9769862294197083, -0.05374443158507347, 0.10565837472677231]])
     lp = np.array([[34.94419860839844, -1.1020320653915405, 2.30393648147583, 0.10565837472677231]])
-    bj = np.array([[[26.063892364501953, 0.23496633768081665, 0.28602081537246704, 6.303276538848877],
-                    [22.060453414916992, -1.1260874271392822, 0.48397791385650635, 6.412493705749512]]])
+    bj = np.array(
+        [
+            [
+                [26.063892364501953, 0.23496633768081665, 0.28602081537246704, 6.303276538848877],
+                [22.060453414916992, -1.1260874271392822, 0.48397791385650635, 6.412493705749512],
+            ]
+        ]
+    )
     met = np.array([[68.44420623779297, -2.716722249984741]])
-    u = np.array([[0.3391500585580193, 0.11692662924213759, 0.4826305504395141, 0.948575857093617,
-                   0.296364376021543, 0.19830803151257204, 0.9037845563490091, 0.5767668211302863, 0.75]])
+    u = np.array(
+        [
+            [
+                0.3391500585580193,
+                0.11692662924213759,
+                0.4826305504395141,
+                0.948575857093617,
+                0.296364376021543,
+                0.19830803151257204,
+                0.9037845563490091,
+                0.5767668211302863,
+                0.75,
+            ]
+        ]
+    )
     event = tw._objects(lm, lp, bj, met)[0]
     # the point (u₉ = 0.75: the swapped b assignment) really has an accepted Block D solution with
     # x outside (0, 1]
-    s = np.stack([breit_wigner_map(u[:, j], m, g)[0]
-                  for j, (m, g) in enumerate([(tw.M_W, tw.GAMMA_W), (tw.M_TOP, tw.GAMMA_TOP)] * 2)], axis=1)
+    s = np.stack(
+        [
+            breit_wigner_map(u[:, j], m, g)[0]
+            for j, (m, g) in enumerate([(tw.M_W, tw.GAMMA_W), (tw.M_TOP, tw.GAMMA_TOP)] * 2)
+        ],
+        axis=1,
+    )
     vis4 = np.empty((1, 4, 4))
     for k, sigma in enumerate((0.1, 0.1, 0.3, 0.3)):
         energy, _ = transfer_weight(u[:, 4 + k], event.e_rec[k], sigma, 3.0, event.mass[k])

@@ -42,7 +42,11 @@ def test_production_integrates_to_the_textbook_cross_sections(shat):
         return integrate.quad(f, -1.0, 1.0, epsabs=0.0, epsrel=1e-10)[0]
 
     qq = 8.0 * np.pi * beta / (27.0 * shat) * (1.0 + rho / 2.0)
-    gg = np.pi / (3.0 * shat) * ((1 + rho + rho**2 / 16) * np.log((1 + beta) / (1 - beta)) - beta * (7 / 4 + 31 * rho / 16))
+    gg = (
+        np.pi
+        / (3.0 * shat)
+        * ((1 + rho + rho**2 / 16) * np.log((1 + beta) / (1 - beta)) - beta * (7 / 4 + 31 * rho / 16))
+    )
     assert sigma(tme.production_qqbar) == pytest.approx(qq, rel=1e-8)
     assert sigma(tme.production_gg) == pytest.approx(gg, rel=1e-8)
 
@@ -75,8 +79,17 @@ def test_top_decay_integrates_to_the_narrow_w_partial_width():
     me = tme.top_decay(top, b, lep, nu, gamma_w=gamma_w)
     width = np.mean(dphi3 * 0.5 * me) / (2.0 * MT)
     x = MW**2 / MT**2
-    expected = (GF * MT**3 / (8 * np.pi * np.sqrt(2)) * (1 - x) ** 2 * (1 + 2 * x)
-                * GF * MW**3 / (6 * np.pi * np.sqrt(2)) / gamma_w)
+    expected = (
+        GF
+        * MT**3
+        / (8 * np.pi * np.sqrt(2))
+        * (1 - x) ** 2
+        * (1 + 2 * x)
+        * GF
+        * MW**3
+        / (6 * np.pi * np.sqrt(2))
+        / gamma_w
+    )
     assert width == pytest.approx(expected, rel=4e-3)
     assert tme.top_width_to_lepton(MT, gamma_w=gamma_w) == pytest.approx(expected, rel=1e-12)
 
@@ -89,13 +102,22 @@ def test_alpha_s_runs_at_one_loop_from_the_pdf_value():
 def _reco(ev: dict[str, np.ndarray], i: np.ndarray):
     def ptetaphim(p):
         pt = np.hypot(p[:, 1], p[:, 2])
-        return np.column_stack([pt, np.arcsinh(p[:, 3] / pt), np.arctan2(p[:, 2], p[:, 1]),
-                                np.sqrt(np.maximum(p[:, 0] ** 2 - np.sum(p[:, 1:] ** 2, axis=1), 0.0))])
+        return np.column_stack(
+            [
+                pt,
+                np.arcsinh(p[:, 3] / pt),
+                np.arctan2(p[:, 2], p[:, 1]),
+                np.sqrt(np.maximum(p[:, 0] ** 2 - np.sum(p[:, 1:] ** 2, axis=1), 0.0)),
+            ]
+        )
 
     met = (ev["nu1"] + ev["nu2"])[:, 1:3]
-    return (ptetaphim(ev["l2"])[i], ptetaphim(ev["l1"])[i],
-            np.stack([ptetaphim(ev["b1"]), ptetaphim(ev["b2"])], axis=1)[i],
-            np.column_stack([np.hypot(met[:, 0], met[:, 1]), np.arctan2(met[:, 1], met[:, 0])])[i])
+    return (
+        ptetaphim(ev["l2"])[i],
+        ptetaphim(ev["l1"])[i],
+        np.stack([ptetaphim(ev["b1"]), ptetaphim(ev["b2"])], axis=1)[i],
+        np.column_stack([np.hypot(met[:, 0], met[:, 1]), np.arctan2(met[:, 1], met[:, 0])])[i],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +184,7 @@ def test_compiled_kinematics_reproduce_the_numpy_block_d():
     vis = np.stack([l1, l2, b1, b2], axis=1)
     n_match = 0
     for i in range(300):
-        kin = tt_point_kinematics(vis[i:i + 1], s[i:i + 1], met[i].copy(), 13000.0)[0, 0]  # b1 from t
+        kin = tt_point_kinematics(vis[i : i + 1], s[i : i + 1], met[i].copy(), 13000.0)[0, 0]  # b1 from t
         got = np.sort(kin[kin[:, 0] > 0, 1])
         want = np.sort(ref.jacobian[i, ref.mask[i]])
         assert got.size == want.size, i

@@ -11,7 +11,8 @@ current prediction (no gradient through the weight):
                       0.1 & y - \hat y \ge \hat y - M_{min} \\
                       1 & \text{otherwise} \end{cases}
 
-Both apply it (``mirrored=False`` turns it off) and accept per-event sample weights (the mass-flattening weights) and return the weighted
+Both apply it (``mirrored=False`` turns it off) and accept per-event sample weights (the mass-flattening weights) and
+return the weighted
 mean.
 """
 
@@ -37,16 +38,28 @@ def _weighted_mean(values: torch.Tensor, weights: torch.Tensor | None) -> torch.
     return (values * weights).sum() / weights.sum().clamp_min(1e-12)
 
 
-def mape(pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None,
-         m_min: float = 50.0, m_max: float = 1000.0, mirrored: bool = True) -> torch.Tensor:
+def mape(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    weights: torch.Tensor | None = None,
+    m_min: float = 50.0,
+    m_max: float = 1000.0,
+    mirrored: bool = True,
+) -> torch.Tensor:
     values = torch.abs(target - pred) / target
     if mirrored:
         values = values * boundary_weights(pred, target, m_min, m_max)
     return _weighted_mean(values, weights)
 
 
-def mape_sqrt(pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None,
-              m_min: float = 50.0, m_max: float = 1000.0, mirrored: bool = True) -> torch.Tensor:
+def mape_sqrt(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    weights: torch.Tensor | None = None,
+    m_min: float = 50.0,
+    m_max: float = 1000.0,
+    mirrored: bool = True,
+) -> torch.Tensor:
     values = torch.abs(target - pred) / torch.sqrt(target)
     if mirrored:
         values = values * boundary_weights(pred, target, m_min, m_max)

@@ -88,7 +88,9 @@ def summary_metrics(true: np.ndarray, estimates: Mapping[str, np.ndarray], chann
             m = channel == code
             if m.sum() >= 200:
                 bc = binned_response(true[m], pred[m], width=50.0)
-                entry["per_channel_resolution_100_800_percent"][ch] = _mean(bc["resolution"][_in_range(bc, 100.0, 800.0)])
+                entry["per_channel_resolution_100_800_percent"][ch] = _mean(
+                    bc["resolution"][_in_range(bc, 100.0, 800.0)]
+                )
         out[name] = entry
     return out
 
@@ -107,9 +109,14 @@ def z_peak_metrics(estimates: Mapping[str, np.ndarray], true_mass: np.ndarray) -
     return out
 
 
-def make_plots(out_dir: Path, true: np.ndarray, estimates: Mapping[str, np.ndarray],
-               z_estimates: Mapping[str, np.ndarray] | None = None,
-               z_true: np.ndarray | None = None, history: Any = None) -> list[Path]:
+def make_plots(
+    out_dir: Path,
+    true: np.ndarray,
+    estimates: Mapping[str, np.ndarray],
+    z_estimates: Mapping[str, np.ndarray] | None = None,
+    z_true: np.ndarray | None = None,
+    history: Any = None,
+) -> list[Path]:
     """PNG plots (hist + mplhep, CMS style applied locally); returns their paths."""
     import hist
     import matplotlib
@@ -127,7 +134,9 @@ def make_plots(out_dir: Path, true: np.ndarray, estimates: Mapping[str, np.ndarr
             b = binned_response(true, pred)
             c = colours.get(name, None)
             ax.fill_between(b["centers"], b["q025"], b["q975"], color=c, alpha=0.12, step="mid")
-            ax.fill_between(b["centers"], b["q16"], b["q84"], color=c, alpha=0.3, step="mid", label=f"{name} 68 % / 95 %")
+            ax.fill_between(
+                b["centers"], b["q16"], b["q84"], color=c, alpha=0.3, step="mid", label=f"{name} 68 % / 95 %"
+            )
             ax.plot(b["centers"], b["median"], color=c, drawstyle="steps-mid", label=f"{name} median")
         ax.axhline(1.0, color="k", lw=1)
         ax.axhspan(0.97, 1.03, color="k", alpha=0.08)
@@ -152,8 +161,10 @@ def make_plots(out_dir: Path, true: np.ndarray, estimates: Mapping[str, np.ndarr
         plt.close(fig)
 
         for name, pred in estimates.items():
-            h2 = hist.Hist(hist.axis.Regular(95, 50, 1000, name="true", label="generated mass [GeV]"),
-                           hist.axis.Regular(100, 0, 1300, name="pred", label=f"{name} [GeV]"))
+            h2 = hist.Hist(
+                hist.axis.Regular(95, 50, 1000, name="true", label="generated mass [GeV]"),
+                hist.axis.Regular(100, 0, 1300, name="pred", label=f"{name} [GeV]"),
+            )
             h2.fill(true=true, pred=np.nan_to_num(pred, nan=-1.0))
             fig, ax = plt.subplots(figsize=(9, 8))
             hep.hist2dplot(h2, ax=ax)

@@ -138,7 +138,8 @@ class DiTauTrainConfig:
         if not self.hidden or min(self.hidden) < 1:
             raise InvalidArgumentError(f"{source}: hidden must list positive layer widths, got {self.hidden}")
         if len(self.split) != 3 or abs(sum(self.split) - 1.0) > 1e-6 or min(self.split) <= 0:
-            raise InvalidArgumentError(f"{source}: split must be three positive fractions summing to 1, got {self.split}")
+            raise InvalidArgumentError(f"{source}: split must be three positive fractions summing to 1, "
+                                       f"got {self.split}")
         if not 0 < self.m_min < self.m_max:
             raise InvalidArgumentError(f"{source}: need 0 < m_min < m_max, got {self.m_min}, {self.m_max}")
         if self.fastmtt_variant not in ("2018", "2019"):
@@ -157,9 +158,22 @@ def fastmtt_for(data: DiTauDataset, variant: str = "2019") -> np.ndarray:
     """FastMTT masses of a dataset's events."""
     lg = data.legs
     return fastmtt_mass(
-        lg["leg1_pt"], lg["leg1_eta"], lg["leg1_phi"], lg["leg1_mass"], lg["leg1_hadronic"],
-        lg["leg2_pt"], lg["leg2_eta"], lg["leg2_phi"], lg["leg2_mass"], lg["leg2_hadronic"],
-        lg["met_x"], lg["met_y"], lg["cov_xx"], lg["cov_xy"], lg["cov_yy"], variant=variant,
+        lg["leg1_pt"],
+        lg["leg1_eta"],
+        lg["leg1_phi"],
+        lg["leg1_mass"],
+        lg["leg1_hadronic"],
+        lg["leg2_pt"],
+        lg["leg2_eta"],
+        lg["leg2_phi"],
+        lg["leg2_mass"],
+        lg["leg2_hadronic"],
+        lg["met_x"],
+        lg["met_y"],
+        lg["cov_xx"],
+        lg["cov_xy"],
+        lg["cov_yy"],
+        variant=variant,
     )
 
 
@@ -174,12 +188,22 @@ def _resolve(spec: DataSpec, samples_dir: Path, progress: bool) -> list[str]:
     fileset = target / "fileset.json"
     if not fileset.is_file():
         if target.exists() and any(target.iterdir()):
-            raise SchemaError(f"{target} holds files but no fileset.json: a generation is running there or did "
-                              "not finish; wait for it or remove the directory")
+            raise SchemaError(
+                f"{target} holds files but no fileset.json: a generation is running there or did "
+                "not finish; wait for it or remove the directory"
+            )
         from hepsurrogates.datasets import generate
 
-        generate(spec.sample, spec.events, seed=spec.seed, out_dir=target, workers=max(1, os.cpu_count() or 1),
-                 chunk_size=spec.chunk_size, options=spec.options, progress=progress)
+        generate(
+            spec.sample,
+            spec.events,
+            seed=spec.seed,
+            out_dir=target,
+            workers=max(1, os.cpu_count() or 1),
+            chunk_size=spec.chunk_size,
+            options=spec.options,
+            progress=progress,
+        )
     return files_from(fileset, spec.sample)
 
 
@@ -206,8 +230,18 @@ def build_ditau_model(cfg: DiTauTrainConfig, x_train: np.ndarray, y_train: np.nd
 
 def _predict(model: Surrogate, x: np.ndarray) -> np.ndarray:
     with torch.no_grad():
-        return torch.cat([model(torch.as_tensor(x[i:i + 65536], dtype=torch.float32)).squeeze(-1)
-                          for i in range(0, len(x), 65536)]).numpy().astype(np.float64) if len(x) else np.zeros(0)
+        return (
+            torch.cat(
+                [
+                    model(torch.as_tensor(x[i : i + 65536], dtype=torch.float32)).squeeze(-1)
+                    for i in range(0, len(x), 65536)
+                ]
+            )
+            .numpy()
+            .astype(np.float64)
+            if len(x)
+            else np.zeros(0)
+        )
 
 
 def train_ditau(
@@ -228,12 +262,18 @@ def train_ditau(
         torch.set_num_threads(cfg.threads)
     generator = seed_everything(cfg.seed)
 
-    train_specs = cfg.train_data if train_fileset is None else [DataSpec(cfg.train_data[0].sample, 0, cfg.seed, fileset=train_fileset)]
+    train_specs = (
+        cfg.train_data
+        if train_fileset is None
+        else [DataSpec(cfg.train_data[0].sample, 0, cfg.seed, fileset=train_fileset)]
+    )
     data = load_ditau_dataset(_resolve_all(train_specs, samples, progress), cache_dir=cache, progress=progress)
     inside = (data.target >= cfg.m_min) & (data.target <= cfg.m_max)
     data = data.subset(np.nonzero(inside)[0])
     if len(data) < 100:
-        raise InvalidArgumentError(f"only {len(data)} training events with a di-tau pair in [{cfg.m_min}, {cfg.m_max}] GeV")
+        raise InvalidArgumentError(
+            f"only {len(data)} training events with a di-tau pair in [{cfg.m_min}, {cfg.m_max}] GeV"
+        )
     i_train, i_val, i_test = split_indices(len(data), tuple(cfg.split), cfg.seed)
     weights = flattening_weights(data.target, cfg.m_min, cfg.m_max, cfg.flatten_bin_width)
 
@@ -250,12 +290,24 @@ def train_ditau(
     def selection_loss(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor, epoch: int) -> torch.Tensor:
         return loss_impl(pred, target, w, m_min=cfg.m_min, m_max=cfg.m_max, mirrored=False)
 
-    fit_cfg = FitConfig(batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, max_epochs=cfg.max_epochs,
-                        patience=cfg.patience, lr_patience=cfg.lr_patience, progress=progress)
-    history = fit(model, loss_fn,
-                  (data.x[i_train], data.target[i_train], weights[i_train]),
-                  (data.x[i_val], data.target[i_val], weights[i_val]),
-                  fit_cfg, generator, description=f"train {cfg.name} {cfg.hidden}", val_loss_fn=selection_loss)
+    fit_cfg = FitConfig(
+        batch_size=cfg.batch_size,
+        learning_rate=cfg.learning_rate,
+        max_epochs=cfg.max_epochs,
+        patience=cfg.patience,
+        lr_patience=cfg.lr_patience,
+        progress=progress,
+    )
+    history = fit(
+        model,
+        loss_fn,
+        (data.x[i_train], data.target[i_train], weights[i_train]),
+        (data.x[i_val], data.target[i_val], weights[i_val]),
+        fit_cfg,
+        generator,
+        description=f"train {cfg.name} {cfg.hidden}",
+        val_loss_fn=selection_loss,
+    )
 
     # --- median-response calibration on the validation split (see training/ditau/calibration.py) ----
     # A calibration is only as good as the medians it is fitted to: on a few hundred validation
@@ -266,8 +318,10 @@ def train_ditau(
     base_model = model
     n_val_in_range = int(np.count_nonzero((data.target[i_val] >= cfg.m_min) & (data.target[i_val] <= cfg.m_max)))
     if cfg.calibrate and n_val_in_range < cfg.calibration_min_events:
-        calibration_note = {"applied": False, "reason": f"{n_val_in_range} validation events < "
-                                                        f"calibration_min_events = {cfg.calibration_min_events}"}
+        calibration_note = {
+            "applied": False,
+            "reason": f"{n_val_in_range} validation events < calibration_min_events = {cfg.calibration_min_events}",
+        }
     elif cfg.calibrate:
         calibration = fit_response_calibration(_predict(model, data.x[i_val]), data.target[i_val], cfg.m_min, cfg.m_max)
         model = torch.nn.Sequential(base_model, PiecewiseLinear(calibration.x_knots, calibration.y_knots)).eval()
@@ -275,8 +329,13 @@ def train_ditau(
 
     # --- evaluation on held-out events ------------------------------------------------------
     test = data.subset(i_test)
-    metrics: dict[str, Any] = {"test_split": summary_metrics(
-        test.target, {"m_ML": _predict(model, test.x), "FastMTT": fastmtt_for(test, cfg.fastmtt_variant)}, test.channel)}
+    metrics: dict[str, Any] = {
+        "test_split": summary_metrics(
+            test.target,
+            {"m_ML": _predict(model, test.x), "FastMTT": fastmtt_for(test, cfg.fastmtt_variant)},
+            test.channel,
+        )
+    }
     plot_true, plot_est, eval_n = test.target, None, 0
     if cfg.eval_data is not None:
         ev = load_ditau_dataset(_resolve_all(cfg.eval_data, samples, progress), cache_dir=cache, progress=progress)
@@ -286,8 +345,13 @@ def train_ditau(
         if calibration is not None:  # what the calibration changed, for the record
             raw = summary_metrics(ev.target, {"m_ML": _predict(base_model, ev.x)}, ev.channel)["m_ML"]
             metrics["independent_sample_before_calibration"] = {
-                k: raw[k] for k in ("resolution_mean_100_800_percent", "max_abs_median_response_deviation_70_800",
-                                    "worst_response_bin_gev")}
+                k: raw[k]
+                for k in (
+                    "resolution_mean_100_800_percent",
+                    "max_abs_median_response_deviation_70_800",
+                    "worst_response_bin_gev",
+                )
+            }
         plot_true, plot_est, eval_n = ev.target, est, len(ev)
     if plot_est is None:
         plot_est = {"m_ML": _predict(model, test.x), "FastMTT": fastmtt_for(test, cfg.fastmtt_variant)}
@@ -298,9 +362,20 @@ def train_ditau(
         from hepsurrogates.models.ditau.fastmtt import visible_mass
 
         lg = zd.legs
-        z_est = {"m_ML": _predict(model, zd.x), "FastMTT": fastmtt_for(zd, cfg.fastmtt_variant),
-                 "m_vis": visible_mass(lg["leg1_pt"], lg["leg1_eta"], lg["leg1_phi"], lg["leg1_mass"],
-                                       lg["leg2_pt"], lg["leg2_eta"], lg["leg2_phi"], lg["leg2_mass"])}
+        z_est = {
+            "m_ML": _predict(model, zd.x),
+            "FastMTT": fastmtt_for(zd, cfg.fastmtt_variant),
+            "m_vis": visible_mass(
+                lg["leg1_pt"],
+                lg["leg1_eta"],
+                lg["leg1_phi"],
+                lg["leg1_mass"],
+                lg["leg2_pt"],
+                lg["leg2_eta"],
+                lg["leg2_phi"],
+                lg["leg2_mass"],
+            ),
+        }
         z_true = zd.target
         metrics["z_tautau_peak"] = z_peak_metrics(z_est, z_true)
 
@@ -312,41 +387,63 @@ def train_ditau(
         "name": cfg.name,
         "version": cfg.version,
         "description": "m_ML: the di-tau system mass regressed from reconstructed visible legs, jets and MET",
-        "reference": "DL_for_HTT_mass (3x1000 softplus, MAPE_sqrt with mirrored boundaries); baseline FastMTT (arXiv 2509.26069)",
+        "reference": "DL_for_HTT_mass (3x1000 softplus, MAPE_sqrt with mirrored boundaries); "
+                     "baseline FastMTT (arXiv 2509.26069)",
         "inputs": {"name": "features", "width": len(FEATURE_NAMES), "dtype": "float32"},
         "features": [{"name": f.name, "unit": f.unit, "description": f.description} for f in FEATURES],
         "outputs": [{"name": "m_ml", "unit": "GeV", "description": "estimated di-tau system mass"}],
         "parameters": [],
         "network": {
-            "hidden": list(cfg.hidden), "activation": cfg.activation,
+            "hidden": list(cfg.hidden),
+            "activation": cfg.activation,
             "preprocessing": "tau1-frame rotation (sin/cos of phi - phi_tau1, rotated MET covariance), "
-                             "log1p of pT-like inputs, standardisation; output de-standardised to GeV"
-                             + ("; median-response calibration (piecewise linear)" if calibration is not None else ""),
+            "log1p of pT-like inputs, standardisation; output de-standardised to GeV"
+            + ("; median-response calibration (piecewise linear)" if calibration is not None else ""),
             "n_parameters": count_parameters(model),
             "flops_per_event": mlp_flops(n_in, cfg.hidden, 1),
             "calibration": calibration_note,
         },
         "training": {
-            "sample": "+".join(sorted({s.sample for s in train_specs})), "seed": cfg.seed, "n_events": int(len(i_train)),
+            "sample": "+".join(sorted({s.sample for s in train_specs})),
+            "seed": cfg.seed,
+            "n_events": int(len(i_train)),
             "samples": [asdict(s) for s in train_specs],
-            "code_revision": revision, "command": command,
-            "loss": cfg.loss, "mirrored": cfg.mirrored, "mirror_warmup_epochs": cfg.mirror_warmup_epochs,
+            "code_revision": revision,
+            "command": command,
+            "loss": cfg.loss,
+            "mirrored": cfg.mirrored,
+            "mirror_warmup_epochs": cfg.mirror_warmup_epochs,
             "split": list(cfg.split),
-            "epochs": len(history.train_loss), "best_epoch": history.best_epoch,
-            "seconds": round(history.seconds, 1), "config": _jsonable(asdict(cfg)),
+            "epochs": len(history.train_loss),
+            "best_epoch": history.best_epoch,
+            "seconds": round(history.seconds, 1),
+            "config": _jsonable(asdict(cfg)),
         },
         "metrics": metrics,
-        "domain": input_domain(data.x[i_train], FEATURE_NAMES, source=f"training split, {len(i_train)} events",
-                               others={"validation": data.x[i_val], "test": data.x[i_test]}),
+        "domain": input_domain(
+            data.x[i_train],
+            FEATURE_NAMES,
+            source=f"training split, {len(i_train)} events",
+            others={"validation": data.x[i_val], "test": data.x[i_test]},
+        ),
         "sha256": "0" * 64,
     }
     bundle = export_bundle(model, card, out / f"{cfg.name}.onnx", check_inputs=test.x[:2048])
     report_dir = out / "reports" / cfg.name
     plots = make_plots(report_dir, plot_true, plot_est, z_est, z_true, history)
-    report = {"bundle": str(bundle.path), "metrics": metrics, "evaluation_events": eval_n,
-              "channels": list(CHANNELS), "plots": [str(p) for p in plots],
-              "history": {"train_loss": history.train_loss, "val_loss": history.val_loss, "best_epoch": history.best_epoch,
-                          "seconds": history.seconds}}
+    report = {
+        "bundle": str(bundle.path),
+        "metrics": metrics,
+        "evaluation_events": eval_n,
+        "channels": list(CHANNELS),
+        "plots": [str(p) for p in plots],
+        "history": {
+            "train_loss": history.train_loss,
+            "val_loss": history.val_loss,
+            "best_epoch": history.best_epoch,
+            "seconds": history.seconds,
+        },
+    }
     (report_dir / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     return DiTauTrainResult(Path(bundle.path), metrics, history, plots)
 
@@ -355,9 +452,14 @@ def _jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
 
-
-def train_from_options(config: str | None = None, data: Sequence[str] | None = None, out: str = "models/shipped",
-                       progress: bool = True, command: str = "", samples_dir: str = "samples") -> dict[str, Any]:
+def train_from_options(
+    config: str | None = None,
+    data: Sequence[str] | None = None,
+    out: str = "models/shipped",
+    progress: bool = True,
+    command: str = "",
+    samples_dir: str = "samples",
+) -> dict[str, Any]:
     """``hepsurrogates train ditau`` (the registry's entry point): train, and a JSON-ready summary.
 
     Raises:
@@ -366,8 +468,9 @@ def train_from_options(config: str | None = None, data: Sequence[str] | None = N
     if data and len(data) > 1:
         raise InvalidArgumentError("train ditau takes one --data fileset")
     cfg = DiTauTrainConfig.from_json(config) if config else DiTauTrainConfig()
-    result = train_ditau(cfg, out, samples_dir=samples_dir, train_fileset=data[0] if data else None,
-                         progress=progress, command=command)
+    result = train_ditau(
+        cfg, out, samples_dir=samples_dir, train_fileset=data[0] if data else None, progress=progress, command=command
+    )
     ind = result.metrics.get("independent_sample") or result.metrics["test_split"]
     return {
         "bundle": str(result.bundle_path),

@@ -91,15 +91,24 @@ class MEMDesign:
         return len(self.y)
 
     @classmethod
-    def from_arrays(cls, x: np.ndarray, y: np.ndarray, column: str = "synthetic", dataset: str = "synthetic") -> MEMDesign:
+    def from_arrays(
+        cls, x: np.ndarray, y: np.ndarray, column: str = "synthetic", dataset: str = "synthetic"
+    ) -> MEMDesign:
         """One row per event (for synthetic targets)."""
         n = len(y)
-        return cls(np.asarray(x, np.float32), np.asarray(y, np.float64), np.arange(n), np.full(n, column),
-                   np.full(n, dataset), np.zeros(n))
+        return cls(
+            np.asarray(x, np.float32),
+            np.asarray(y, np.float64),
+            np.arange(n),
+            np.full(n, column),
+            np.full(n, dataset),
+            np.zeros(n),
+        )
 
     def subset(self, rows: np.ndarray) -> MEMDesign:
-        return MEMDesign(self.x[rows], self.y[rows], self.group[rows], self.column[rows], self.dataset[rows],
-                         self.rel_error[rows])
+        return MEMDesign(
+            self.x[rows], self.y[rows], self.group[rows], self.column[rows], self.dataset[rows], self.rel_error[rows]
+        )
 
 
 @dataclass
@@ -159,8 +168,13 @@ class MEMDataset:
             y, conv = self.target[:, k], self.converged[:, k]
             nonpositive = conv & (y == np.inf)
             nonfinite = conv & ~np.isfinite(y) & ~nonpositive
-            out[c] = {"events": len(self), "not_converged": int((~conv).sum()), "nonfinite_weight": int(nonfinite.sum()),
-                      "nonpositive_weight": int(nonpositive.sum()), "used": int(self.usable(c).sum())}
+            out[c] = {
+                "events": len(self),
+                "not_converged": int((~conv).sum()),
+                "nonfinite_weight": int(nonfinite.sum()),
+                "nonpositive_weight": int(nonpositive.sum()),
+                "used": int(self.usable(c).sum()),
+            }
         return out
 
     def design(self, columns: Sequence[str], parametric: bool = False) -> MEMDesign:
@@ -179,11 +193,23 @@ class MEMDataset:
             if parametric:
                 m_h, m_a = hza_masses(c)
                 x = np.column_stack([x, np.full(len(rows), m_h, np.float32), np.full(len(rows), m_a, np.float32)])
-            parts.append(MEMDesign(x.astype(np.float32), y_all[rows, k], rows, np.full(len(rows), c),
-                                   self.dataset[rows], rel_all[rows, k]))
+            parts.append(
+                MEMDesign(
+                    x.astype(np.float32),
+                    y_all[rows, k],
+                    rows,
+                    np.full(len(rows), c),
+                    self.dataset[rows],
+                    rel_all[rows, k],
+                )
+            )
         width = len(FEATURE_NAMES) + (len(HZA_PARAMETERS) if parametric else 0)
-        return MEMDesign(*(np.concatenate([getattr(p, f) for p in parts]) if parts else np.zeros((0, width), np.float32)
-                           for f in ("x", "y", "group", "column", "dataset", "rel_error")))
+        return MEMDesign(
+            *(
+                np.concatenate([getattr(p, f) for p in parts]) if parts else np.zeros((0, width), np.float32)
+                for f in ("x", "y", "group", "column", "dataset", "rel_error")
+            )
+        )
 
 
 def _key(path: str) -> str:
@@ -243,11 +269,16 @@ def load_mem_dataset(
     held_out = [d for d in taught if d not in fs]
     taught = [d for d in taught if d in fs]
     if not taught:
-        raise SchemaError(f"the teacher output {tdir} has none of the fileset's datasets (teacher: {held_out}, "
-                          f"fileset: {sorted(fs)}); give the fileset the teacher ran on")
+        raise SchemaError(
+            f"the teacher output {tdir} has none of the fileset's datasets (teacher: {held_out}, "
+            f"fileset: {sorted(fs)}); give the fileset the teacher ran on"
+        )
     parts: list[dict[str, np.ndarray]] = []
-    summary: dict[str, Any] = {"datasets": {}, "datasets_without_teacher": sorted(set(fs) - set(taught)),
-                               "teacher_datasets_not_in_fileset": held_out}
+    summary: dict[str, Any] = {
+        "datasets": {},
+        "datasets_without_teacher": sorted(set(fs) - set(taught)),
+        "teacher_datasets_not_in_fileset": held_out,
+    }
     have_columns: list[str] | None = None
     for ds in taught:
         targets = load_teacher_targets(tdir, ds)
@@ -267,10 +298,21 @@ def load_mem_dataset(
         foreign = sorted(set(t_keys) - set(by_key))
         if foreign:
             raise SchemaError(f"teacher rows of dataset {ds!r} come from file(s) not in the fileset: {foreign[:3]}")
-        stats = {"files": len(files), "files_taught": 0, "events_read": 0, "valid_in_taught_ranges": 0, "teacher_rows": len(t_keys)}
+        stats = {
+            "files": len(files),
+            "files_taught": 0,
+            "events_read": 0,
+            "valid_in_taught_ranges": 0,
+            "teacher_rows": len(t_keys),
+        }
         t_set = set(t_keys)
-        for key in tqdm([k for k in by_key if k in t_set or k in ranges], desc=f"join {ds}", unit="file",
-                        disable=not progress, leave=False):
+        for key in tqdm(
+            [k for k in by_key if k in t_set or k in ranges],
+            desc=f"join {ds}",
+            unit="file",
+            disable=not progress,
+            leave=False,
+        ):
             path = by_key[key]
             rows = targets[t_keys == key]
             entry = ak.to_numpy(rows["entry"]).astype(np.int64)
@@ -294,13 +336,20 @@ def load_mem_dataset(
                     f"{path}: the teacher rows do not match the ll+bb events of the file ({len(extra)} teacher entries "
                     f"without a valid interpretation or outside finished chunks, e.g. {extra[:3].tolist()}; "
                     f"{len(lost)} valid events without a teacher row, e.g. {lost[:3].tolist()}): another file, "
-                    "selection or teacher version")
+                    "selection or teacher version"
+                )
             x = mem_feature_matrix(record[entry]) if len(entry) else np.zeros((0, len(FEATURE_NAMES)), np.float32)
             ids = {f: ak.to_numpy(rows[f]).astype(np.uint64) for f in ("run", "luminosityBlock", "event")}
             for f, v in ids.items():
                 if not np.array_equal(ak.to_numpy(events[f][entry]).astype(np.uint64), v):
                     raise SchemaError(f"{path}: {f} of the teacher rows differs from the file's at the same entries")
-            part = {"x": x, "entry": entry, "dataset": np.full(len(entry), ds), "file": np.full(len(entry), path), **ids}
+            part = {
+                "x": x,
+                "entry": entry,
+                "dataset": np.full(len(entry), ds),
+                "file": np.full(len(entry), path),
+                **ids,
+            }
             for c in want:
                 part[f"w_{c}"] = ak.to_numpy(rows[f"Teacher_{c}"]).astype(np.float64)
                 part[f"e_{c}"] = ak.to_numpy(rows[f"Teacher_{c}_error"]).astype(np.float64)
@@ -315,10 +364,16 @@ def load_mem_dataset(
         raise MissingInputFileError(f"{tdir}: the teacher has no rows for the files of the fileset")
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return MEMDataset(
-        x=merged["x"].astype(np.float32), columns=tuple(want),
+        x=merged["x"].astype(np.float32),
+        columns=tuple(want),
         target=np.stack([merged[f"w_{c}"] for c in want], axis=1),
         error=np.stack([merged[f"e_{c}"] for c in want], axis=1),
         converged=np.stack([merged[f"c_{c}"] for c in want], axis=1),
-        dataset=merged["dataset"], file=merged["file"], entry=merged["entry"],
-        run=merged["run"], luminosityBlock=merged["luminosityBlock"], event=merged["event"], summary=summary,
+        dataset=merged["dataset"],
+        file=merged["file"],
+        entry=merged["entry"],
+        run=merged["run"],
+        luminosityBlock=merged["luminosityBlock"],
+        event=merged["event"],
+        summary=summary,
     )

@@ -86,7 +86,9 @@ class LLBBInvariants(nn.Module):
     def __init__(self, n_inputs: int = len(FEATURE_NAMES), log_momenta: bool = False) -> None:
         super().__init__()
         if n_inputs < len(FEATURE_NAMES):
-            raise ValueError(f"LLBBInvariants needs the {len(FEATURE_NAMES)} MEM features first, got {n_inputs} columns")
+            raise ValueError(
+                f"LLBBInvariants needs the {len(FEATURE_NAMES)} MEM features first, got {n_inputs} columns"
+            )
         self.log_momenta = bool(log_momenta)
         mask = torch.zeros(n_inputs, dtype=torch.bool)
         mask[list(_PT)] = True
@@ -101,15 +103,17 @@ class LLBBInvariants(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n = len(_OBJECTS)
         a = x @ self.selection.to(x.dtype)
-        pt, eta, phi = a[:, :n], a[:, n:2 * n], a[:, 2 * n:]
+        pt, eta, phi = a[:, :n], a[:, n : 2 * n], a[:, 2 * n :]
         p = torch.cat([pt * torch.cosh(eta), pt * torch.cos(phi), pt * torch.sin(phi), pt * torch.sinh(eta)], dim=-1)
         total = (p @ self.sums.to(x.dtype)).reshape(-1, 4, len(_SUMS))  # (N, E/px/py/pz, 8 sums)
         squares = total * total
         mass = torch.sqrt(torch.clamp((squares[:, :, :7] * self.metric.to(x.dtype)).sum(1), min=_MASS2_FLOOR))
         pt_sum = torch.sqrt((squares[:, :, 6:] * self.transverse.to(x.dtype)).sum(1))  # ℓℓbb, ℓℓbb + MET
         pairings = torch.maximum(mass[:, 2:4], mass[:, 4:6].flip(-1))  # max(m₁₁, m₂₂), max(m₁₂, m₂₁)
-        extra = torch.cat([mass[:, :6], pairings.amin(-1, keepdim=True), pairings.amax(-1, keepdim=True),
-                           mass[:, 6:7], pt_sum], dim=-1)
+        extra = torch.cat(
+            [mass[:, :6], pairings.amin(-1, keepdim=True), pairings.amax(-1, keepdim=True), mass[:, 6:7], pt_sum],
+            dim=-1,
+        )
         base = x
         if self.log_momenta:
             base = torch.where(self.pt_mask, torch.log1p(torch.clamp(x, min=0.0)), x)

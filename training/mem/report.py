@@ -69,11 +69,20 @@ def predict_bundle(bundle: str | Path | ModelBundle, x: np.ndarray, threads: int
     x = np.asarray(x, np.float32)
     if len(x) == 0:
         return np.zeros(0)
-    return np.concatenate([b.predict(x[i:i + batch], threads=threads) for i in range(0, len(x), batch)]).astype(np.float64)
+    return np.concatenate([b.predict(x[i : i + batch], threads=threads) for i in range(0, len(x), batch)]).astype(
+        np.float64
+    )
 
 
-def make_report(out_dir: str | Path, true: np.ndarray, pred: np.ndarray, history: Any | None,
-                metrics: Mapping[str, Any], label: str, groups: np.ndarray | None = None) -> list[Path]:
+def make_report(
+    out_dir: str | Path,
+    true: np.ndarray,
+    pred: np.ndarray,
+    history: Any | None,
+    metrics: Mapping[str, Any],
+    label: str,
+    groups: np.ndarray | None = None,
+) -> list[Path]:
     """Write the plots and ``metrics.json`` into ``out_dir``; returns the plot paths.
 
     Args:
@@ -111,8 +120,13 @@ def make_report(out_dir: str | Path, true: np.ndarray, pred: np.ndarray, history
     fig, ax = plt.subplots(figsize=(7, 5))
     d = pred - true
     if len(d):
-        ax.hist(d, bins=min(60, max(10, len(d) // 5)), histtype="step", lw=1.5,
-                label=f"bias {m['bias']:.3f}, resolution {m['resolution']:.3f}")
+        ax.hist(
+            d,
+            bins=min(60, max(10, len(d) // 5)),
+            histtype="step",
+            lw=1.5,
+            label=f"bias {m['bias']:.3f}, resolution {m['resolution']:.3f}",
+        )
         ax.legend()
     ax.set_xlabel(r"$\Delta = y_{DNN} - y_{teacher}$ [log10]")
     ax.set_ylabel("events")
@@ -140,11 +154,19 @@ def make_report(out_dir: str | Path, true: np.ndarray, pred: np.ndarray, history
         ax.legend()
         paths.append(_save(fig, out / "loss.png"))
 
-    report = {"label": label, "metrics": dict(metrics), "binned": {k: v.tolist() for k, v in b.items()},
-              "plots": [str(p) for p in paths]}
+    report = {
+        "label": label,
+        "metrics": dict(metrics),
+        "binned": {k: v.tolist() for k, v in b.items()},
+        "plots": [str(p) for p in paths],
+    }
     if history is not None:
-        report["history"] = {"train_loss": history.train_loss, "val_loss": history.val_loss,
-                             "best_epoch": history.best_epoch, "seconds": history.seconds}
+        report["history"] = {
+            "train_loss": history.train_loss,
+            "val_loss": history.val_loss,
+            "best_epoch": history.best_epoch,
+            "seconds": history.seconds,
+        }
     (out / "metrics.json").write_text(json.dumps(_finite(report), indent=2) + "\n")
     return paths
 

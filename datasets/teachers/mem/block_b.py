@@ -19,7 +19,8 @@ momentum that the neutrino must balance, solve for the massless p1 (MoMEMta ``Bl
 Jacobian. The block absorbs :math:`dx_1dx_2\,(2\pi)^4\delta^4(q_1+q_2-p_1-p_2-\ldots)\,d^3p_1/((2\pi)^3 2E_1)`
 (the measure MoMEMta's ``MatrixElement`` module assumes: flux :math:`1/(2x_1x_2s)`, visible
 phase space :math:`d^3p/((2\pi)^32E)` applied elsewhere). With :math:`dx_1dx_2 = (2/s)\,dE\,dP_z`,
-the transverse δ² fixing :math:`\vec p_{1T}`, and :math:`\partial s_{12}/\partial p_{1z} = 2(E_2p_{1z} - E_1p_{2z})/E_1`:
+the transverse δ² fixing :math:`\vec p_{1T}`, and :math:`\partial s_{12}/\partial p_{1z} = 2(E_2p_{1z} -
+E_1p_{2z})/E_1`:
 
 .. math::
 
@@ -77,13 +78,12 @@ class BlockBSolutions:
     n_solutions: np.ndarray
 
 
-def block_b_jacobian(p1: np.ndarray, p2: np.ndarray, sqrt_s: float = SQRT_S,
-                     normalisation: Normalisation = "phase_space") -> np.ndarray:
+def block_b_jacobian(
+    p1: np.ndarray, p2: np.ndarray, sqrt_s: float = SQRT_S, normalisation: Normalisation = "phase_space"
+) -> np.ndarray:
     r""":math:`\pi/(s|p_{2z}E_1 - E_2p_{1z}|)`, or MoMEMta's :math:`1/(4\pi^2 s|\ldots|)`."""
     if normalisation not in ("phase_space", "momemta"):
-        raise InvalidArgumentError(
-            f"normalisation: expected 'phase_space' or 'momemta', found {normalisation!r}"
-        )
+        raise InvalidArgumentError(f"normalisation: expected 'phase_space' or 'momemta', found {normalisation!r}")
     d = np.abs(p2[..., 3] * p1[..., 0] - p2[..., 0] * p1[..., 3])
     const = np.pi if normalisation == "phase_space" else 1.0 / (4.0 * np.pi**2)
     with np.errstate(divide="ignore"):
@@ -91,7 +91,10 @@ def block_b_jacobian(p1: np.ndarray, p2: np.ndarray, sqrt_s: float = SQRT_S,
 
 
 def solve_block_b(
-    p2: Any, s12: Any, visible_pt_sum: Any = None, sqrt_s: float = SQRT_S,
+    p2: Any,
+    s12: Any,
+    visible_pt_sum: Any = None,
+    sqrt_s: float = SQRT_S,
     normalisation: Normalisation = "phase_space",
 ) -> BlockBSolutions:
     r"""Neutrino solutions of Block B for N events (vectorised).
@@ -114,9 +117,7 @@ def solve_block_b(
     if not (np.isfinite(sqrt_s) and sqrt_s > 0.0):
         raise InvalidArgumentError(f"sqrt_s: expected a collision energy > 0, found {sqrt_s!r}")
     if normalisation not in ("phase_space", "momemta"):
-        raise InvalidArgumentError(
-            f"normalisation: expected 'phase_space' or 'momemta', found {normalisation!r}"
-        )
+        raise InvalidArgumentError(f"normalisation: expected 'phase_space' or 'momemta', found {normalisation!r}")
 
     e2, p2z = p2[:, 0], p2[:, 3]
     p1x, p1y = -pt_sum[:, 0], -pt_sum[:, 1]
@@ -136,8 +137,9 @@ def solve_block_b(
         # a double root (disc = 0) is one solution
         valid[:, 1] &= ~(valid[:, 0] & (z_a == z_b))
         e1 = np.sqrt(p1t2[:, None] + p1z * p1z)
-        p1 = np.stack([e1, np.broadcast_to(p1x[:, None], e1.shape),
-                       np.broadcast_to(p1y[:, None], e1.shape), p1z], axis=-1)
+        p1 = np.stack(
+            [e1, np.broadcast_to(p1x[:, None], e1.shape), np.broadcast_to(p1y[:, None], e1.shape), p1z], axis=-1
+        )
         total = p1 + p2[:, None, :]
         valid &= np.abs(total[..., 3] + total[..., 0]) <= sqrt_s
         valid &= np.abs(total[..., 3] - total[..., 0]) <= sqrt_s

@@ -75,14 +75,21 @@ def pack_logcubic(grid: LHAGrid, pids: Sequence[int]) -> LogCubicTables:
                 values[:, offset[isub]:offset[isub + 1], j] = sub.values[:, :, col]
                 dlogx[:, offset[isub]:offset[isub + 1], j] = sub.dlogx[:, :, col]
     if any(not np.array_equal(s.x, grid.subgrids[0].x) for s in grid.subgrids):
-        raise InvalidArgumentError(f"{grid.path}: the compiled interpolation expects identical x knots in every subgrid")
+        raise InvalidArgumentError(
+            f"{grid.path}: the compiled interpolation expects identical x knots in every subgrid"
+        )
     return LogCubicTables(
         log_x=np.ascontiguousarray(grid.subgrids[0].log_x),
         log_q=np.concatenate([s.log_q for s in grid.subgrids]),
         q_offset=offset,
         lower_edges=np.log([s.q[0] for s in grid.subgrids[1:]]) if len(grid.subgrids) > 1 else np.empty(0),
-        values=np.ascontiguousarray(values), dlogx=np.ascontiguousarray(dlogx),
-        x_min=grid.x_min, x_max=grid.x_max, q_min=grid.q_min, q_max=grid.q_max)
+        values=np.ascontiguousarray(values),
+        dlogx=np.ascontiguousarray(dlogx),
+        x_min=grid.x_min,
+        x_max=grid.x_max,
+        q_min=grid.q_min,
+        q_max=grid.q_max,
+    )
 
 
 @numba.njit(cache=True, error_model="numpy", _nrt=False)
@@ -118,8 +125,7 @@ def _q_weights(q, log_q, q_offset, lower_edges, q_min, q_max):
     r2 = 0.5 * d1 / (log_q[q0 + iq + 2] - lq_h) if up_c else 0.0
     a_lo = 0.5 if low_c else 1.0
     a_up = 0.5 if up_c else 1.0
-    return (q0, iq, nq, -h10 * r0, h00 + h10 * (r0 - a_lo) - h11 * a_up, h01 + h10 * a_lo + h11 * (a_up - r2),
-            h11 * r2)
+    return (q0, iq, nq, -h10 * r0, h00 + h10 * (r0 - a_lo) - h11 * a_up, h01 + h10 * a_lo + h11 * (a_up - r2), h11 * r2)
 
 
 @numba.njit(cache=True, error_model="numpy", _nrt=False)
@@ -146,14 +152,18 @@ def _accumulate(ix, g00, g10h, g01, g11h, q0, iq, nq, cq0, cq1, cq2, cq3, values
     r3 = q0 + min(iq + 2, nq - 1)
     i1 = ix + 1  # indexed in full, not through row views: a view costs two atomic reference counts
     for f in range(out.size):
-        acc = cq0 * (g00 * values[ix, r0, f] + g10h * dlogx[ix, r0, f] + g01 * values[i1, r0, f]
-                     + g11h * dlogx[i1, r0, f])
-        acc += cq1 * (g00 * values[ix, r1, f] + g10h * dlogx[ix, r1, f] + g01 * values[i1, r1, f]
-                      + g11h * dlogx[i1, r1, f])
-        acc += cq2 * (g00 * values[ix, r2, f] + g10h * dlogx[ix, r2, f] + g01 * values[i1, r2, f]
-                      + g11h * dlogx[i1, r2, f])
-        acc += cq3 * (g00 * values[ix, r3, f] + g10h * dlogx[ix, r3, f] + g01 * values[i1, r3, f]
-                      + g11h * dlogx[i1, r3, f])
+        acc = cq0 * (
+            g00 * values[ix, r0, f] + g10h * dlogx[ix, r0, f] + g01 * values[i1, r0, f] + g11h * dlogx[i1, r0, f]
+        )
+        acc += cq1 * (
+            g00 * values[ix, r1, f] + g10h * dlogx[ix, r1, f] + g01 * values[i1, r1, f] + g11h * dlogx[i1, r1, f]
+        )
+        acc += cq2 * (
+            g00 * values[ix, r2, f] + g10h * dlogx[ix, r2, f] + g01 * values[i1, r2, f] + g11h * dlogx[i1, r2, f]
+        )
+        acc += cq3 * (
+            g00 * values[ix, r3, f] + g10h * dlogx[ix, r3, f] + g01 * values[i1, r3, f] + g11h * dlogx[i1, r3, f]
+        )
         out[f] = acc if acc > 0.0 else 0.0
 
 
@@ -169,8 +179,9 @@ def xf_logcubic(x, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min,
 
 
 @numba.njit(cache=True, error_model="numpy", _nrt=False)
-def xf_logcubic_pair(x1, x2, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max,
-                     out1, out2):
+def xf_logcubic_pair(
+    x1, x2, q, log_x, log_q, q_offset, lower_edges, values, dlogx, x_min, x_max, q_min, q_max, out1, out2
+):
     """:func:`xf_logcubic` at (x1, q) into ``out1`` and at (x2, q) into ``out2``, with the Q side
     computed once (both incoming partons share the factorisation scale)."""
     q0, iq, nq, c0, c1, c2, c3 = _q_weights(q, log_q, q_offset, lower_edges, q_min, q_max)

@@ -171,12 +171,14 @@ def _columns(hypotheses: Sequence[str], hza_points: Sequence[tuple[float, float]
             continue
         points = HZA_TRAINING_POINTS if hza_points is None else hza_points
         if not points:
-            raise InvalidArgumentError("memHZA needs at least one mass point (M_H, M_A), e.g. --hza-point 261.40,150.50")
+            raise InvalidArgumentError("memHZA needs at least one mass point (M_H, M_A), "
+                                       "e.g. --hza-point 261.40,150.50")
         for m_h, m_a in dict.fromkeys((float(a), float(b)) for a, b in points):
             if not (np.isfinite(m_h) and np.isfinite(m_a) and 0.0 < m_a < m_h):
                 raise InvalidArgumentError(f"hza point: expected 0 < M_A < M_H (GeV), found ({m_h}, {m_a})")
-            out.append((hza_column(m_h, m_a), h, {**options, "m_h": m_h, "m_a": m_a,
-                                                  "bjet_response": float(bjet_response)}))
+            out.append(
+                (hza_column(m_h, m_a), h, {**options, "m_h": m_h, "m_a": m_a, "bjet_response": float(bjet_response)})
+            )
     return out
 
 
@@ -186,8 +188,10 @@ def _compute(events: Any, task: ChunkTask) -> dict[str, Any]:
     valid = arrays.take(arrays.valid)
     entry = task.entry_start + np.flatnonzero(arrays.valid).astype(np.int64)
     cols: dict[str, np.ndarray] = {
-        "run": np.asarray(valid.run, np.uint32), "luminosityBlock": np.asarray(valid.luminosityBlock, np.uint32),
-        "event": np.asarray(valid.event, np.uint64), "entry": entry,
+        "run": np.asarray(valid.run, np.uint32),
+        "luminosityBlock": np.asarray(valid.luminosityBlock, np.uint32),
+        "event": np.asarray(valid.event, np.uint64),
+        "entry": entry,
     }
     rel_accuracy = float(task.teacher.options["rel_accuracy"])
     not_converged: dict[str, int] = {}
@@ -195,8 +199,12 @@ def _compute(events: Any, task: ChunkTask) -> dict[str, Any]:
         if len(valid):
             res = HYPOTHESES[hypothesis](valid, task.seed_for(column), {"rel_accuracy": rel_accuracy, **extra})
         else:
-            res = {"weight": np.zeros(0), "error": np.zeros(0), "converged": np.zeros(0, bool),
-                   "neval": np.zeros(0, np.int64)}
+            res = {
+                "weight": np.zeros(0),
+                "error": np.zeros(0),
+                "converged": np.zeros(0, bool),
+                "neval": np.zeros(0, np.int64),
+            }
         value, error = neg_log10(res["weight"], res["error"])
         out = {"value": value, "error": error, "converged": res["converged"], "neval": res["neval"]}
         for key, suffix in _SUFFIXES.items():
@@ -209,9 +217,14 @@ def _missing(keys: set[str]) -> list[str]:
     return missing_llbb_branches(keys)
 
 
-def mem_teacher(hypotheses: Sequence[str] = ("memDY", "memTT"), *,
-                hza_points: Sequence[tuple[float, float]] | None = None, rel_accuracy: float = 0.05,
-                neval: int | None = None, bjet_response: float = SHIPPED_BJET_RESPONSE) -> TeacherSpec:
+def mem_teacher(
+    hypotheses: Sequence[str] = ("memDY", "memTT"),
+    *,
+    hza_points: Sequence[tuple[float, float]] | None = None,
+    rel_accuracy: float = 0.05,
+    neval: int | None = None,
+    bjet_response: float = SHIPPED_BJET_RESPONSE,
+) -> TeacherSpec:
     """The MEM teacher as a :class:`~hepsurrogates.datasets.teachers.engine.TeacherSpec` (module docstring).
 
     Raises:
@@ -221,8 +234,12 @@ def mem_teacher(hypotheses: Sequence[str] = ("memDY", "memTT"), *,
     if not (np.isfinite(rel_accuracy) and rel_accuracy > 0.0):
         raise InvalidArgumentError(f"rel_accuracy: expected > 0, found {rel_accuracy!r}")
     columns = _columns(list(hypotheses), hza_points, neval, float(bjet_response))
-    options = {"columns": [[c, h, e] for c, h, e in columns], "rel_accuracy": float(rel_accuracy),
-               "selection": asdict(DEFAULT_SELECTION), "quantity": "neg_log10_weight"}
+    options = {
+        "columns": [[c, h, e] for c, h, e in columns],
+        "rel_accuracy": float(rel_accuracy),
+        "selection": asdict(DEFAULT_SELECTION),
+        "quantity": "neg_log10_weight",
+    }
     return TeacherSpec("mem", tuple(c for c, _, _ in columns), options, _compute, _missing)
 
 
@@ -266,19 +283,55 @@ def teach_mem(
         TeachChunkError: some chunks failed (the rest are written).
     """
     check_run_options(chunksize, max_events, workers, scheduler, client)
-    teacher = mem_teacher(hypotheses, hza_points=hza_points, rel_accuracy=rel_accuracy, neval=neval,
-                          bjet_response=bjet_response)
-    return run_teacher(teacher, fileset, out_dir, workers=workers, scheduler=scheduler, client=client,
-                       chunksize=chunksize, max_events=max_events, seed=seed, overwrite=overwrite, progress=progress)
+    teacher = mem_teacher(
+        hypotheses, hza_points=hza_points, rel_accuracy=rel_accuracy, neval=neval, bjet_response=bjet_response
+    )
+    return run_teacher(
+        teacher,
+        fileset,
+        out_dir,
+        workers=workers,
+        scheduler=scheduler,
+        client=client,
+        chunksize=chunksize,
+        max_events=max_events,
+        seed=seed,
+        overwrite=overwrite,
+        progress=progress,
+    )
 
 
-def teach_from_options(fileset: str, out: str, workers: int = 1, scheduler: str | None = None,
-                       max_events: int | None = None, seed: int = 0, overwrite: bool = False, progress: bool = True,
-                       chunksize: int = 500, hypotheses: Sequence[str] = ("memDY", "memTT"),
-                       hza_points: Sequence[tuple[float, float]] | None = None, rel_accuracy: float = 0.05,
-                       neval: int | None = None, bjet_response: float = SHIPPED_BJET_RESPONSE) -> dict[str, Any]:
+def teach_from_options(
+    fileset: str,
+    out: str,
+    workers: int = 1,
+    scheduler: str | None = None,
+    max_events: int | None = None,
+    seed: int = 0,
+    overwrite: bool = False,
+    progress: bool = True,
+    chunksize: int = 500,
+    hypotheses: Sequence[str] = ("memDY", "memTT"),
+    hza_points: Sequence[tuple[float, float]] | None = None,
+    rel_accuracy: float = 0.05,
+    neval: int | None = None,
+    bjet_response: float = SHIPPED_BJET_RESPONSE,
+) -> dict[str, Any]:
     """``hepsurrogates teach mem`` (the registry's entry point): run, and the JSON-ready summary."""
-    result = teach_mem(fileset, out, hypotheses, hza_points=hza_points, workers=workers, scheduler=scheduler,
-                       chunksize=chunksize, max_events=max_events, rel_accuracy=rel_accuracy, neval=neval,
-                       bjet_response=bjet_response, seed=seed, overwrite=overwrite, progress=progress)
+    result = teach_mem(
+        fileset,
+        out,
+        hypotheses,
+        hza_points=hza_points,
+        workers=workers,
+        scheduler=scheduler,
+        chunksize=chunksize,
+        max_events=max_events,
+        rel_accuracy=rel_accuracy,
+        neval=neval,
+        bjet_response=bjet_response,
+        seed=seed,
+        overwrite=overwrite,
+        progress=progress,
+    )
     return result.summary()

@@ -47,9 +47,23 @@ from hepsurrogates.exceptions import InvalidArgumentError
 from .constants import GAMMA_TOP, GAMMA_W, M_TOP, M_W
 from .tt_kernel import SOLUTION_COLUMNS, _block_d, _mdot, block_d_det
 
-__all__ = ["CHANNELS", "SOLUTION_COLUMNS", "CHANNEL_WEIGHTS", "NU_T_WIDTH", "bw_density", "bw_map", "cone_frame",
-           "ellipse_point", "ellipse_density", "second_pz", "ellipse_channel", "transverse_channel", "channel_solutions",
-           "mixture_density", "validate_channel_weights"]
+__all__ = [
+    "CHANNELS",
+    "SOLUTION_COLUMNS",
+    "CHANNEL_WEIGHTS",
+    "NU_T_WIDTH",
+    "bw_density",
+    "bw_map",
+    "cone_frame",
+    "ellipse_point",
+    "ellipse_density",
+    "second_pz",
+    "ellipse_channel",
+    "transverse_channel",
+    "channel_solutions",
+    "mixture_density",
+    "validate_channel_weights",
+]
 
 _TWO_PI = 2.0 * np.pi
 #: the channels, in the order of :data:`CHANNEL_WEIGHTS` and of ``channel`` in :func:`channel_solutions`
@@ -71,8 +85,9 @@ def validate_channel_weights(alpha: tuple[float, ...]) -> np.ndarray:
     """
     a = np.asarray(alpha, dtype=np.float64)
     if a.shape != (len(CHANNELS),) or not np.all(np.isfinite(a)) or np.any(a < 0.0):
-        raise InvalidArgumentError(f"channel_weights: expected {len(CHANNELS)} finite weights >= 0 for "
-                                   f"{CHANNELS}, found {alpha!r}")
+        raise InvalidArgumentError(
+            f"channel_weights: expected {len(CHANNELS)} finite weights >= 0 for {CHANNELS}, found {alpha!r}"
+        )
     if abs(float(np.sum(a)) - 1.0) > 1e-9:
         raise InvalidArgumentError(f"channel_weights: expected weights summing to 1, found sum {np.sum(a)!r}")
     return a

@@ -125,8 +125,10 @@ def _objects(lep_minus: Any, lep_plus: Any, bjets: Any, met: Any) -> list[_Visib
                              ("met", mt, (n, 2))):
         if arr.shape != shape:
             raise InvalidArgumentError(
-                f"{name}: expected shape {shape} with columns (pt, eta, phi, mass){' per jet' if name == 'bjets' else ''}"
-                f"{' as (pt, phi)' if name == 'met' else ''}, found {arr.shape}")
+                f"{name}: expected shape {shape} with columns (pt, eta, phi, mass)"
+                f"{' per jet' if name == 'bjets' else ''}"
+                f"{' as (pt, phi)' if name == 'met' else ''}, found {arr.shape}"
+            )
     # canonical jet order (higher pT first), so the result does not depend on the input order
     swap = bj[:, 1, 0] > bj[:, 0, 0]
     bj = np.where(swap[:, None, None], bj[:, ::-1], bj)
@@ -146,8 +148,15 @@ def _objects(lep_minus: Any, lep_plus: Any, bjets: Any, met: Any) -> list[_Visib
     return [_Visible(direction[i], mass[i], e_rec[i], 1.0 / cosh[i], met_xy[i]) for i in range(lm.shape[0])]
 
 
-def _matrix_element_sum(vis: np.ndarray, s: np.ndarray, perm: np.ndarray, met: np.ndarray, grid: LHAGrid,
-                        interpolation: Interpolation, sqrt_s: float) -> np.ndarray:
+def _matrix_element_sum(
+    vis: np.ndarray,
+    s: np.ndarray,
+    perm: np.ndarray,
+    met: np.ndarray,
+    grid: LHAGrid,
+    interpolation: Interpolation,
+    sqrt_s: float,
+) -> np.ndarray:
     r"""Σ over the Block D solutions of J_D · flux · Σ f f |M|² for each point's b assignment
     ``perm`` (P,) (0: b₁ with ℓ⁺, 1: the swap), shape (P,).
 
@@ -156,8 +165,9 @@ def _matrix_element_sum(vis: np.ndarray, s: np.ndarray, perm: np.ndarray, met: n
     path solves only that one);
     parton densities and the production |M|² are evaluated here on the flat list of solutions.
     """
-    kin = tt_point_kinematics(np.ascontiguousarray(vis), np.ascontiguousarray(s), np.ascontiguousarray(met),
-                              float(sqrt_s))
+    kin = tt_point_kinematics(
+        np.ascontiguousarray(vis), np.ascontiguousarray(s), np.ascontiguousarray(met), float(sqrt_s)
+    )
     x1_all, x2_all = kin[..., 2], kin[..., 3]
     # a solution whose partons would need x outside (0, 1] is kinematically forbidden: it contributes 0
     chosen = np.arange(2)[None, :, None] == perm[:, None, None]
@@ -168,20 +178,30 @@ def _matrix_element_sum(vis: np.ndarray, s: np.ndarray, perm: np.ndarray, met: n
     ip = np.nonzero(valid)[0]
     jac, x1, x2, mu, tau1, rho, decays = kin[valid][:, 1:].T
     tau2 = 1.0 - tau1
-    xf = grid.xfxQ_flavours(_PIDS, np.concatenate([x1, x2]), np.concatenate([mu, mu]), interpolation,
-                            clip_negative=True)
-    f1, f2 = xf[:, : x1.size] / x1, xf[:, x1.size:] / x2
+    xf = grid.xfxQ_flavours(
+        _PIDS, np.concatenate([x1, x2]), np.concatenate([mu, mu]), interpolation, clip_negative=True
+    )
+    f1, f2 = xf[:, : x1.size] / x1, xf[:, x1.size :] / x2
     nq = len(_QUARK_PIDS)
-    qq_lumi = np.sum(f1[1:1 + nq] * f2[1 + nq:] + f1[1 + nq:] * f2[1:1 + nq], axis=0)
+    qq_lumi = np.sum(f1[1 : 1 + nq] * f2[1 + nq :] + f1[1 + nq :] * f2[1 : 1 + nq], axis=0)
     gs2 = 4.0 * np.pi * alpha_s(mu)
-    production = gs2 * gs2 * (f1[0] * f2[0] * production_gg(tau1, tau2, rho) + qq_lumi * production_qqbar(tau1, tau2, rho))
+    production = (
+        gs2 * gs2 * (f1[0] * f2[0] * production_gg(tau1, tau2, rho) + qq_lumi * production_qqbar(tau1, tau2, rho))
+    )
     flux = 1.0 / (2.0 * x1 * x2 * sqrt_s * sqrt_s)
     np.add.at(out, ip, jac * flux * production * decays)
     return out
 
 
-def _event_integrand(vis: _Visible, sigma_lepton: float, sigma_bjet: float, n_sigma: float, grid: LHAGrid,
-                     interpolation: Interpolation, sqrt_s: float) -> Callable[[np.ndarray], np.ndarray]:
+def _event_integrand(
+    vis: _Visible,
+    sigma_lepton: float,
+    sigma_bjet: float,
+    n_sigma: float,
+    grid: LHAGrid,
+    interpolation: Interpolation,
+    sqrt_s: float,
+) -> Callable[[np.ndarray], np.ndarray]:
     """Batch integrand over u ∈ [0, 1]⁹ for one event (variables of the module docstring)."""
     sigmas = (sigma_lepton, sigma_lepton, sigma_bjet, sigma_bjet)
 
@@ -197,7 +217,9 @@ def _event_integrand(vis: _Visible, sigma_lepton: float, sigma_bjet: float, n_si
             energy, tf = transfer_weight(u[:, 4 + k], vis.e_rec[k], sigmas[k], n_sigma, vis.mass[k])
             p = np.sqrt(np.maximum((energy - vis.mass[k]) * (energy + vis.mass[k]), 0.0))
             with np.errstate(divide="ignore", invalid="ignore"):
-                weight = weight * tf * np.where(energy > 0.0, p * p * vis.sin_theta[k] / (2.0 * energy * _TWO_PI_CUBED), 0.0)
+                weight = (
+                    weight * tf * np.where(energy > 0.0, p * p * vis.sin_theta[k] / (2.0 * energy * _TWO_PI_CUBED), 0.0)
+                )
             vis4[:, k, 0] = energy
             vis4[:, k, 1:] = p[:, None] * vis.direction[k]
         out = np.zeros(u.shape[0])
@@ -268,9 +290,12 @@ def tt_weights(
     """
     validate_vegas_options(rel_accuracy, max_chi2_dof, neval, nitn, n_adapt, max_neval)
     for name, value in (("sigma_lepton", sigma_lepton), ("sigma_bjet", sigma_bjet)):
-        if not (np.isfinite(value) and value > 0.0 and np.isfinite(n_sigma) and n_sigma > 0.0 and n_sigma * value < 1.0):
-            raise InvalidArgumentError(f"{name}, n_sigma: expected > 0 with n_sigma * {name} < 1, "
-                                       f"found {value!r}, {n_sigma!r}")
+        if not (
+            np.isfinite(value) and value > 0.0 and np.isfinite(n_sigma) and n_sigma > 0.0 and n_sigma * value < 1.0
+        ):
+            raise InvalidArgumentError(
+                f"{name}, n_sigma: expected > 0 with n_sigma * {name} < 1, found {value!r}, {n_sigma!r}"
+            )
     if interpolation not in INTERPOLATIONS:
         raise InvalidArgumentError(f"interpolation: expected one of {INTERPOLATIONS}, found {interpolation!r}")
     if not (np.isfinite(sqrt_s) and sqrt_s > 0.0):
@@ -286,8 +311,21 @@ def tt_weights(
         def make(i: int) -> Callable[[np.ndarray], np.ndarray]:
             return compiled_event_integrand(events[i], sigma_lepton, sigma_bjet, n_sigma, grid, sqrt_s, tables, alpha)
     else:
+
         def make(i: int) -> Callable[[np.ndarray], np.ndarray]:
             return _event_integrand(events[i], sigma_lepton, sigma_bjet, n_sigma, grid, interpolation, sqrt_s)
+
     return integrate_events(
-        make, len(events), TT_DIMENSIONS, rel_accuracy=rel_accuracy, max_chi2_dof=max_chi2_dof, neval=neval,
-        nitn=nitn, n_adapt=n_adapt, max_neval=max_neval, seed=seed, first_index=first_index, weighting=weighting)
+        make,
+        len(events),
+        TT_DIMENSIONS,
+        rel_accuracy=rel_accuracy,
+        max_chi2_dof=max_chi2_dof,
+        neval=neval,
+        nitn=nitn,
+        n_adapt=n_adapt,
+        max_neval=max_neval,
+        seed=seed,
+        first_index=first_index,
+        weighting=weighting,
+    )

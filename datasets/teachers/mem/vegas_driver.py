@@ -26,7 +26,8 @@ multi-channel tt̄ integrand): at a 1 % target, inverse-variance weighting is lo
 average (mean pull −0.7 ± 0.2), this weighting +0.01 % (−0.02 ± 0.24); at 5 %, −1.8 % and
 +0.7 %. With Block D as the only channel, whose spikes are far larger, inverse variance was low
 by 1.4 % at 1 % and 4.7 % at 5 % (the same benchmark at commit 39d82bf).
-The price is a larger, honest error: more events need a further pass. χ² uses each pass's mean iteration variance, so that an
+The price is a larger, honest error: more events need a further pass. χ² uses each pass's mean iteration variance, so
+that an
 iteration which missed a spike does not fail the event on its own small error.
 
 Before the adaptation a pilot batch of ``neval`` random points sets the event's scale (their
@@ -84,8 +85,9 @@ class MEMWeights:
             return np.where(self.weight != 0.0, self.error / np.abs(self.weight), np.inf)
 
 
-def validate_vegas_options(rel_accuracy: float, max_chi2_dof: float, neval: int, nitn: int,
-                           n_adapt: int, max_neval: int) -> None:
+def validate_vegas_options(
+    rel_accuracy: float, max_chi2_dof: float, neval: int, nitn: int, n_adapt: int, max_neval: int
+) -> None:
     """Raise :class:`InvalidArgumentError` naming the first bad option."""
     if not (np.isfinite(rel_accuracy) and rel_accuracy > 0.0):
         raise InvalidArgumentError(f"rel_accuracy: expected > 0, found {rel_accuracy!r}")
@@ -95,12 +97,14 @@ def validate_vegas_options(rel_accuracy: float, max_chi2_dof: float, neval: int,
         if int(value) != value or value < low:
             raise InvalidArgumentError(f"{name}: expected an integer >= {low}, found {value!r}")
     if max_neval < (n_adapt + nitn) * neval:
-        raise InvalidArgumentError(f"max_neval: expected >= (n_adapt + nitn) * neval = "
-                                   f"{(n_adapt + nitn) * neval}, found {max_neval!r}")
+        raise InvalidArgumentError(
+            f"max_neval: expected >= (n_adapt + nitn) * neval = {(n_adapt + nitn) * neval}, found {max_neval!r}"
+        )
 
 
-def _combine(iterations: list[tuple[float, float, float, int]],
-             weighting: str = "points") -> tuple[float, float, float]:
+def _combine(
+    iterations: list[tuple[float, float, float, int]], weighting: str = "points"
+) -> tuple[float, float, float]:
     """Weighted mean and error of ``iterations`` (mean, sdev, points, pass) and χ²/dof of the
     iterations around that mean.
 
@@ -138,9 +142,19 @@ def _combine(iterations: list[tuple[float, float, float, int]],
     return mean * scale, sdev * scale, chi2
 
 
-def _integrate_one(integrand: Integrand, dim: int, rng: np.random.Generator, *, rel_accuracy: float,
-                   max_chi2_dof: float, neval: int, nitn: int, n_adapt: int,
-                   max_neval: int, weighting: str = "points") -> tuple[float, float, float, int, int]:
+def _integrate_one(
+    integrand: Integrand,
+    dim: int,
+    rng: np.random.Generator,
+    *,
+    rel_accuracy: float,
+    max_chi2_dof: float,
+    neval: int,
+    nitn: int,
+    n_adapt: int,
+    max_neval: int,
+    weighting: str = "points",
+) -> tuple[float, float, float, int, int]:
     """One event: (weight, error, χ²/dof, evaluations, non-finite integrand values)."""
     # VEGAS accumulates variances, which underflow for weights below ~1e-150: integrate
     # f / scale with the scale of a pilot batch (counted in n_eval), and scale back. A pilot that
@@ -155,13 +169,25 @@ def _integrate_one(integrand: Integrand, dim: int, rng: np.random.Generator, *, 
     calls = [neval]
     for _ in range(_MAX_RESCALES):
         try:
-            return _integrate_scaled(integrand, dim, rng, scale, calls, rel_accuracy=rel_accuracy,
-                                     max_chi2_dof=max_chi2_dof, neval=neval, nitn=nitn, n_adapt=n_adapt,
-                                     max_neval=max_neval, weighting=weighting)
+            return _integrate_scaled(
+                integrand,
+                dim,
+                rng,
+                scale,
+                calls,
+                rel_accuracy=rel_accuracy,
+                max_chi2_dof=max_chi2_dof,
+                neval=neval,
+                nitn=nitn,
+                n_adapt=n_adapt,
+                max_neval=max_neval,
+                weighting=weighting,
+            )
         except _Rescale as peak:
             scale = peak.value
-    raise ArithmeticError(f"the integrand's scale kept growing by more than {_RESCALE_LIMIT:.0e} "
-                          f"after {_MAX_RESCALES} restarts")
+    raise ArithmeticError(
+        f"the integrand's scale kept growing by more than {_RESCALE_LIMIT:.0e} after {_MAX_RESCALES} restarts"
+    )
 
 
 class _Rescale(Exception):
@@ -177,9 +203,21 @@ _RESCALE_LIMIT = 1e100
 _MAX_RESCALES = 4
 
 
-def _integrate_scaled(integrand: Integrand, dim: int, rng: np.random.Generator, scale: float, calls: list[int], *,
-                      rel_accuracy: float, max_chi2_dof: float, neval: int, nitn: int, n_adapt: int,
-                      max_neval: int, weighting: str = "points") -> tuple[float, float, float, int, int]:
+def _integrate_scaled(
+    integrand: Integrand,
+    dim: int,
+    rng: np.random.Generator,
+    scale: float,
+    calls: list[int],
+    *,
+    rel_accuracy: float,
+    max_chi2_dof: float,
+    neval: int,
+    nitn: int,
+    n_adapt: int,
+    max_neval: int,
+    weighting: str = "points",
+) -> tuple[float, float, float, int, int]:
     """The VEGAS protocol on f / ``scale`` (see :func:`_integrate_one`); ``calls`` accumulates."""
     import vegas
 
@@ -223,8 +261,9 @@ def _integrate_scaled(integrand: Integrand, dim: int, rng: np.random.Generator, 
     return mean * scale, sdev * scale, chi2_dof, calls[0], bad[0]
 
 
-def _points_wanted(iterations: list[tuple[float, float, float, int]], nitn: int, mean: float, rel_accuracy: float,
-                   n_now: int) -> int:
+def _points_wanted(
+    iterations: list[tuple[float, float, float, int]], nitn: int, mean: float, rel_accuracy: float, n_now: int
+) -> int:
     r"""Points per iteration of the next pass. With v the last pass's variance per point,
     N = Σnᵢ and A = Σnᵢ²σᵢ², M more points give the error² (A + Mv)/(N + M)²; the smallest M
     with that ≤ (rel_accuracy·mean)² solves T²M² + (2T²N − v)M + T²N² − A ≥ 0, and gets 25 %
@@ -249,9 +288,21 @@ def _points_wanted(iterations: list[tuple[float, float, float, int]], nitn: int,
     return int(min(np.ceil(1.25 * more / nitn), 4 * n_now))
 
 
-def integrate_events(make_integrand: Callable[[int], Integrand], n_events: int, dim: int, *,
-                     rel_accuracy: float, max_chi2_dof: float, neval: int, nitn: int, n_adapt: int,
-                     max_neval: int, seed: int, first_index: int = 0, weighting: str = "points") -> MEMWeights:
+def integrate_events(
+    make_integrand: Callable[[int], Integrand],
+    n_events: int,
+    dim: int,
+    *,
+    rel_accuracy: float,
+    max_chi2_dof: float,
+    neval: int,
+    nitn: int,
+    n_adapt: int,
+    max_neval: int,
+    seed: int,
+    first_index: int = 0,
+    weighting: str = "points",
+) -> MEMWeights:
     """Integrate ``make_integrand(i)`` (a batch integrand over u ∈ [0, 1]^dim) for i < n_events.
 
     ``weighting`` (:data:`WEIGHTINGS`) combines the counted iterations; ``"inverse_variance"``
@@ -274,15 +325,28 @@ def integrate_events(make_integrand: Callable[[int], Integrand], n_events: int, 
     for i in range(n_events):
         try:
             weight[i], error[i], chi2_dof[i], n_eval[i], nonfinite[i] = _integrate_one(
-                make_integrand(i), dim, np.random.default_rng([seed, first_index + i]), rel_accuracy=rel_accuracy,
-                max_chi2_dof=max_chi2_dof, neval=neval, nitn=nitn, n_adapt=n_adapt, max_neval=max_neval,
-                weighting=weighting)
+                make_integrand(i),
+                dim,
+                np.random.default_rng([seed, first_index + i]),
+                rel_accuracy=rel_accuracy,
+                max_chi2_dof=max_chi2_dof,
+                neval=neval,
+                nitn=nitn,
+                n_adapt=n_adapt,
+                max_neval=max_neval,
+                weighting=weighting,
+            )
         except (ValueError, ArithmeticError) as err:  # a numerical breakdown of one event: flag it, keep going
             weight[i], error[i], chi2_dof[i], failed[i] = np.nan, np.nan, np.inf, True
-            warnings.warn(f"event {first_index + i}: VEGAS failed ({type(err).__name__}: {err}); "
-                          "weight NaN, flagged not converged", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"event {first_index + i}: VEGAS failed ({type(err).__name__}: {err}); "
+                "weight NaN, flagged not converged",
+                RuntimeWarning,
+                stacklevel=2,
+            )
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(weight != 0.0, error / np.abs(weight), np.inf)
     converged = (rel <= rel_accuracy) & (chi2_dof <= max_chi2_dof) & (nonfinite == 0) & ~failed
-    return MEMWeights(weight=weight, error=error, n_eval=n_eval, chi2_dof=chi2_dof, converged=converged,
-                      nonfinite=nonfinite)
+    return MEMWeights(
+        weight=weight, error=error, n_eval=n_eval, chi2_dof=chi2_dof, converged=converged, nonfinite=nonfinite
+    )
