@@ -4,6 +4,8 @@ Build: ``sphinx-build -W -b html docs docs/_build/html`` (the tests build them w
 Generated at each build, under ``docs/_generated/`` (not committed):
 
 * ``cli.md``: the command-line reference, from the parser itself;
+* ``bad_input_table.md``: what each command-line mistake gives, from ``docs/bad_input_cases.json``
+  (the table ``tests/test_bad_input_cli.py`` runs);
 * ``families.md``: the family registry (columns, units, teachers, bundles, options);
 * ``api/*.md``: one page per package, ``automodule`` of each of its modules (the docstrings);
 * ``benchmarks_*.md``: the benchmark tables, rendered from ``benchmarks/results/*.json``.
@@ -84,7 +86,11 @@ def _families_page() -> str:
     from hepsurrogates.families import REGISTRY
 
     lines = ["# The family registry", "", "Generated from `hepsurrogates.families`: every family, what it attaches "
-             "and the teacher column each learned column learns (the same quantity under the same name).", ""]
+             "and the teacher column each learned column learns (the same quantity under the same name). Each "
+             "family's guide is listed here from its registry entry (`docs=`).", "", "```{toctree}", ":maxdepth: 1",
+             ""]
+    lines += [f"../{f.docs.removesuffix('.md')}" for f in REGISTRY.values() if f.docs]
+    lines += ["```", ""]
     for name, f in REGISTRY.items():
         lines += [f"## `{name}`: {f.title}", "", f.description, "", f"Reference: {f.reference}", "",
                   "| column | unit | meaning | learns | bundle |", "|---|---|---|---|---|"]
@@ -113,9 +119,22 @@ def _api_pages() -> dict[str, str]:
     return pages
 
 
+def _bad_input_page() -> str:
+    import json
+
+    cases = json.loads((DOCS / "bad_input_cases.json").read_text())["cases"]
+    lines = ["| mistake | command | exit code | the message says |", "|---|---|---|---|"]
+    for c in cases:
+        command = "hepsurrogates " + " ".join(c["argv"])
+        every = " (every executor)" if c.get("executors") else ""
+        lines.append(f"| {c['mistake']}{every} | `{command}` | {c['exit']} | … {c['message']} … |")
+    return "\n".join(lines) + "\n"
+
+
 def generate(app: object | None = None) -> None:
     """Write the generated pages (module docstring)."""
     _write(GENERATED / "cli.md", _cli_page())
+    _write(GENERATED / "bad_input_table.md", _bad_input_page())
     _write(GENERATED / "families.md", _families_page())
     for root, text in _api_pages().items():
         _write(GENERATED / "api" / f"{root}.md", text)

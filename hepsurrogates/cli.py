@@ -20,8 +20,10 @@ from typing import Any
 
 from hepsurrogates import __version__
 from hepsurrogates.cli_options import add_family_options, family_options
+from hepsurrogates.cluster import check_scheduler_address, check_workers
 from hepsurrogates.exceptions import HepSurrogatesError, InvalidArgumentError
 from hepsurrogates.families import REGISTRY, families_with, get_family
+from hepsurrogates.outdir import OutputDirectory
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
@@ -120,7 +122,10 @@ def _add_teach(sub: argparse._SubParsersAction) -> None:
                                    "over a fileset, chunk by chunk on Dask: one parquet file per chunk under "
                                    "OUT/<dataset>/ plus OUT/manifest.json; rerunning skips finished chunks. "
                                    "Each Teacher_<name> column holds the quantity of the Surrogate_<name> "
-                                   "column that learns it.")
+                                   "column that learns it. 'hepsurrogates teach FAMILY --help' lists the "
+                                   "family's options.",
+                       epilog="example:\n  hepsurrogates teach mem --fileset samples/fileset.json --out teach "
+                              "--workers 2")
     fams = p.add_subparsers(dest="family", metavar="FAMILY", required=True)
     for name in families_with("teacher"):
         spec = get_family(name)
@@ -164,7 +169,13 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                        formatter_class=_Formatter,
                        description="Train a family's surrogate and write one bundle (ONNX with its card) and "
                                    "its validation report (reports/<bundle>/). The shipped bundles are rebuilt "
-                                   "with their configs, models/shipped/<bundle>.train.json.")
+                                   "with their configs, models/shipped/<bundle>.train.json. 'hepsurrogates train "
+                                   "FAMILY --help' lists the family's options.",
+                       epilog="examples:\n"
+                              "  hepsurrogates train ditau --config models/shipped/ditau_mass.train.json "
+                              "--out models/shipped\n"
+                              "  hepsurrogates train mem --config models/shipped/mem_dy.train.json --data F1 F2 "
+                              "--teacher T1 T2 --out bundles")
     fams = p.add_subparsers(dest="family", metavar="FAMILY", required=True)
     for name in families_with("trainer"):
         spec = get_family(name)
@@ -226,17 +237,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise InvalidArgumentError(f"run: unknown surrogate family {unknown[0]!r} "
                                    f"(available: {', '.join(runnable)})")
     options = family_options(args, "run", families, runnable)
+    if args.workers is not None:
+        check_workers(args.workers)
+    if args.scheduler is not None:
+        check_scheduler_address(args.scheduler)
+    if args.chunksize <= 0:
+        raise InvalidArgumentError(f"--chunksize must be a positive number of events, got {args.chunksize}")
     fileset = load_fileset(args.fileset)
     bundles = _user_bundles(args.bundle or [], args.bundle_dir, families)
     attachers = [get_family(f).load("attacher")(bundles=bundles.get(f, []), **options[f]) for f in families]
-    out = Path(args.out)
-    skim_dir = None if args.skim == "none" else str(out / "skim")
-    proc = SurrogateProcessor(attachers, skim_dir=skim_dir, skim_format="root" if args.skim == "none" else args.skim)
-    results = run_processor(fileset, proc, executor=args.executor, scheduler=args.scheduler,
-                            workers=args.workers or 1, chunksize=args.chunksize, progress=not args.quiet)
-    summary = save_results(results, out, proc, extra={
-        "command": args.command_line, "executor": args.executor,
-        "scheduler": args.scheduler or f"LocalCluster({args.workers or 1})", "options": options})
+    with OutputDirectory(args.out, subdirs=() if args.skim == "none" else ("skim",)) as target:
+        out = target.path
+        skim_dir = None if args.skim == "none" else str(out / "skim")
+        proc = SurrogateProcessor(attachers, skim_dir=skim_dir,
+                                  skim_format="root" if args.skim == "none" else args.skim)
+        results = run_processor(fileset, proc, executor=args.executor, scheduler=args.scheduler,
+                                workers=args.workers, chunksize=args.chunksize, progress=not args.quiet)
+        summary = save_results(results, out, proc, extra={
+            "command": args.command_line, "executor": args.executor,
+            "scheduler": args.scheduler or f"LocalCluster({args.workers or 1})", "options": options})
     _print_json({"out": str(out), "columns": summary["columns"], "datasets": summary["datasets"]})
     return 0
 
@@ -293,7 +312,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from hepsurrogates.processors.demo import format_summary, run_demo
 
-    summary = run_demo(args.out, workers=args.workers, progress=not args.quiet)
+    check_workers(args.workers)
+    with OutputDirectory(args.out, subdirs=("skim",)):
+        summary = run_demo(args.out, workers=args.workers, progress=not args.quiet)
     print(format_summary(summary))
     return 0
 

@@ -16,6 +16,7 @@ that does not answer within ``timeout`` seconds (:class:`~hepsurrogates.exceptio
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -76,5 +77,5 @@ def dask_client(scheduler: Any = None, workers: int | None = None, timeout: floa
         return
     n = check_workers(1 if workers is None else workers)
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=40) as cluster, Client(cluster) as client:
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         yield client

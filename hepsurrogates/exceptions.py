@@ -17,6 +17,8 @@ exit code    meaning
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "HepSurrogatesError",
     "InvalidArgumentError",
@@ -62,6 +64,9 @@ class UnknownSampleError(InvalidArgumentError, KeyError):
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0])
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self.known))
+
 
 class OutputNotWritableError(HepSurrogatesError, OSError):
     """Raised when an output directory cannot be created or written to."""
@@ -101,16 +106,8 @@ class MissingBranchError(SchemaError, KeyError):
     def __str__(self) -> str:
         return str(self.args[0])
 
-
-class NonFiniteInputError(InputFileError, ValueError):
-    """Raised when a floating-point branch that a family reads holds NaN or ±inf (object level,
-    before any selection); the message names the branches, the counts, the dataset and the file."""
-
-    def __init__(self, family: str, source: str, bad: list[tuple[str, int]]) -> None:
-        self.family, self.source, self.bad = family, source, list(bad)
-        listed = ", ".join(f"{name} ({n} values)" for name, n in self.bad)
-        super().__init__(f"{source}: non-finite values in branches the {family} family reads: {listed}; "
-                         "they would change which objects are selected, so the run stops (fix or drop these events)")
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across Dask workers and process pools
+        return (type(self), (self.source, self.missing))
 
 
 class GenerationError(HepSurrogatesError, RuntimeError):
@@ -147,6 +144,22 @@ class FeatureMismatchError(BundleError, ValueError):
 class NonFiniteFeatureError(BundleError, ValueError):
     """Raised when a feature given to a model is NaN or infinite; the message names the
     feature and the number of bad rows."""
+
+
+class NonFiniteInputError(NonFiniteFeatureError):
+    """Raised when a floating-point branch that a family reads holds NaN or ±inf (object level,
+    before any selection); the message names the branches, the counts, the dataset and the file.
+    A kind of :class:`NonFiniteFeatureError` (exit code 6): the same mistake, caught before the
+    selection instead of at the network's input."""
+
+    def __init__(self, family: str, source: str, bad: list[tuple[str, int]]) -> None:
+        self.family, self.source, self.bad = family, source, list(bad)
+        listed = ", ".join(f"{name} ({n} values)" for name, n in self.bad)
+        super().__init__(f"{source}: non-finite values in branches the {family} family reads: {listed}; "
+                         "they would change which objects are selected, so the run stops (fix or drop these events)")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across Dask workers and process pools
+        return (type(self), (self.family, self.source, self.bad))
 
 
 class ClusterError(HepSurrogatesError, RuntimeError):

@@ -6,6 +6,8 @@ the events, declares and fills its histograms, and counts what it selected.
 :class:`SurrogateProcessor` runs any list of attachers over the same events, in order (a family
 may add or replace collections that the next one reads, e.g. fast-simulated objects), and
 
+* refuses NaN and ±inf in any floating-point branch a family reads, at the object level, before
+  its selection (:mod:`.guard`: :class:`~hepsurrogates.exceptions.NonFiniteInputError`);
 * attaches every column under the ``Surrogate`` record: ``Surrogate_<name>`` per event (None where
   the family has no output for the event) and, for every learned column,
   ``Surrogate_<name>_inDomain``: True where each network input lies inside the training ranges
@@ -39,6 +41,7 @@ from hepsurrogates.families import get_family
 from hepsurrogates.models.bundle import ModelBundle
 from hepsurrogates.models.domain import in_domain
 
+from .guard import finite_guard
 from .skim import SkimFormat, is_dask, skim_columns, write_skim
 
 __all__ = ["Attached", "FamilyAttacher", "SurrogateProcessor", "domain_flag", "event_source"]
@@ -69,7 +72,14 @@ def event_source(events: Any) -> str:
     meta = getattr(events, "metadata", None) or {}
     dataset = meta.get("dataset", "events")
     filename = meta.get("filename")
-    return f"{dataset}: {filename}" if filename else str(dataset)
+    if filename:
+        return f"{dataset}: {filename}"
+    files = list(meta.get("files") or ())  # dask mode: one graph over the dataset's files
+    if len(files) == 1:
+        return f"{dataset}: {files[0]}"
+    if files:
+        return f"{dataset}: one of its {len(files)} files ({', '.join(files[:3])}{', ...' if len(files) > 3 else ''})"
+    return str(dataset)
 
 
 def domain_flag(bundle: ModelBundle, columns: Sequence[Any], valid: Any) -> Any:
@@ -123,6 +133,14 @@ class FamilyAttacher(ABC):
         """Draw the family's histograms of one dataset into ``path`` (PNG)."""
 
     @property
+    def input_branches(self) -> tuple[str, ...]:
+        """The branches the family's inputs and selection read (its features module's
+        ``FEATURE_BRANCHES``), checked for NaN and ±inf before anything uses them."""
+        import importlib
+
+        return tuple(importlib.import_module(get_family(self.family).features).FEATURE_BRANCHES)
+
+    @property
     def domain_fields(self) -> list[str]:
         """The learned fields, each of which comes with ``<field>_inDomain`` (from the registry)."""
         spec = get_family(self.family)
@@ -167,6 +185,11 @@ class SurrogateProcessor(processor.ProcessorABC):
             out += [f"{f}_inDomain" for f in a.domain_fields]
         return out
 
+    def missing_branches(self, events: Any) -> dict[str, list[str]]:
+        """``{family: missing branches}`` of the families that cannot run on ``events``."""
+        out = {a.family: a.missing_branches(events) for a in self.attachers}
+        return {k: v for k, v in out.items() if v}
+
     def attach(self, events: Any) -> tuple[Any, dict[str, Attached]]:
         """The events with the ``Surrogate`` record of every family, and each family's result.
 
@@ -181,6 +204,12 @@ class SurrogateProcessor(processor.ProcessorABC):
         current = events
         for a in self.attachers:
             att = a.attach(current)
+            # object-level finiteness of every branch the family's inputs read (processors/guard.py):
+            # every column depends on the check, so no path computes a column without it
+            ok = finite_guard(current, a.input_branches, a.family, event_source(current))
+            att.columns = {k: ak.mask(v, ok) for k, v in att.columns.items()}
+            att.in_domain = {k: ak.mask(v, ok) for k, v in att.in_domain.items()}
+            att.selected = att.selected & ok
             current = att.events
             attached[a.family] = att
         fields: dict[str, Any] = {}
