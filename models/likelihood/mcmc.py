@@ -96,7 +96,7 @@ def run_chain(
         log_prob: vectorised log-density, ``(n, dim) -> (n,)`` (−inf outside the support).
         start: initial walker positions; ignored when ``path`` already holds steps of ``name``.
         steps: the total length of the run; a stored run that is shorter is extended, one that
-            is as long or longer is read back whole.
+            is as long or longer is read back up to ``steps``.
         path: directory of the run's chunk files (None: in memory, not resumable).
         name: the run's name in the directory (independent runs: ``run0``, ``run1``, …).
         seed: seed of the sampler's random state for a fresh run.
@@ -171,9 +171,11 @@ def run_chain(
         bar.update(n)
     bar.close()
     seconds = time.perf_counter() - t0
-    chain = np.concatenate(chains)
-    return ChainRun(chain=chain, log_prob=np.concatenate(log_probs), acceptance=float(np.mean(accepted / max(done, 1))),
-                    steps=int(len(chain)) * keep_every, resumed_from=resumed, seconds=seconds, keep_every=keep_every)
+    kept = steps // keep_every
+    chain = np.concatenate(chains)[:kept]
+    return ChainRun(chain=chain, log_prob=np.concatenate(log_probs)[:kept],
+                    acceptance=float(np.mean(accepted / max(done, 1))), steps=int(len(chain)) * keep_every,
+                    resumed_from=min(resumed, steps), seconds=seconds, keep_every=keep_every)
 
 
 def autocorrelation_times(chain: np.ndarray) -> np.ndarray:

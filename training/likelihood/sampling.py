@@ -57,15 +57,15 @@ class SamplingConfig:
 
     walkers: int = 192
     s1_runs: int = 4
-    s1_steps: int = 30_000
-    burn_in: int = 4_000
-    thin: int = 100
+    s1_steps: int = 12_000
+    burn_in: int = 2_000
+    thin: int = 50
     keep_every: int = 20
     s3_mu: tuple[float, float] = (-0.5, 2.5)
-    s3_windows: int = 31
-    s3_steps: int = 2_000
+    s3_windows: int = 16
+    s3_steps: int = 1_500
     s3_burn_in: int = 500
-    s3_thin: int = 100
+    s3_thin: int = 50
     start_spread: float = 0.05
     moves: str = "de"
     seed: int = 1

@@ -52,7 +52,7 @@ from scipy.special import gammaln
 
 from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 
-__all__ = ["ToyLikelihood", "TOY_DATA_FILE", "parabola", "TOY_MU_BOUNDS", "NUISANCE_BOUNDS"]
+__all__ = ["ToyLikelihood", "ToyCategories", "TOY_DATA_FILE", "parabola", "TOY_MU_BOUNDS", "NUISANCE_BOUNDS"]
 
 #: the data file shipped with the package (a copy of ``shared/data/lhc_toy_1809.05548.json``)
 TOY_DATA_FILE = "lhc_toy_1809.05548.json"
@@ -226,6 +226,77 @@ class ToyLikelihood:
     def log_posterior(self, x: np.ndarray) -> np.ndarray:
         """logpdf plus the flat prior of μ on (−1, 5) (−inf outside it)."""
         x = self._rows(x)
+        inside = (x[:, 0] > TOY_MU_BOUNDS[0]) & (x[:, 0] < TOY_MU_BOUNDS[1])
+        out = np.full(len(x), -np.inf)
+        if inside.any():
+            out[inside] = self.logpdf(x[inside]) - math.log(TOY_MU_BOUNDS[1] - TOY_MU_BOUNDS[0])
+        return out
+
+
+class ToyCategories:
+    """The toy restricted to some of its three categories: a likelihood of its own.
+
+    Parameters: μ, the MC-statistics nuisances of the kept bins, and the four correlated ones
+    (ISR, JES, LV, CR), names as in the full toy. Because the toy's ln L is a sum over bins and a
+    category's expected counts depend on its own bins' and the correlated nuisances only, the
+    parts of a split combine exactly into the full toy once the shared nuisances' constraint
+    terms are counted once (:class:`~hepsurrogates.models.likelihood.combine.CombinedLikelihood`).
+
+    Example:
+        >>> toy = ToyLikelihood.load()
+        >>> a, b = ToyCategories(toy, (0, 1)), ToyCategories(toy, (2,))
+        >>> a.n_parameters, b.n_parameters
+        (65, 35)
+    """
+
+    def __init__(self, toy: ToyLikelihood, categories: tuple[int, ...]) -> None:
+        if not categories or any(c not in range(_N_CAT) for c in categories) or len(set(categories)) != len(categories):
+            raise InvalidArgumentError(f"categories must be distinct values of 0, 1, 2, got {categories}")
+        self.toy = toy
+        self.categories = tuple(sorted(categories))
+        self.bins = np.concatenate([np.arange(30 * c, 30 * c + 30) for c in self.categories])
+        full = toy.parameter_names
+        self._columns = np.concatenate([[0], 1 + self.bins, np.arange(1 + _N_BINS, toy.n_parameters)])
+        self.parameter_names = [full[i] for i in self._columns]
+        self.poi_index = 0
+        self.source = f"{toy.source}, categories {list(self.categories)}"
+        self._gammaln = float(np.sum(gammaln(toy.observed[self.bins] + 1.0)))
+
+    @property
+    def n_parameters(self) -> int:
+        return len(self.parameter_names)
+
+    def parameters(self) -> list[dict[str, Any]]:
+        records = self.toy.parameters()
+        return [records[i] for i in self._columns]
+
+    def nominal(self) -> np.ndarray:
+        return self.toy.nominal()[self._columns]
+
+    def _full(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[None]
+        if x.ndim != 2 or x.shape[1] != self.n_parameters:
+            raise InvalidArgumentError(f"toy categories {list(self.categories)}: expected rows of "
+                                       f"{self.n_parameters} parameters, got shape {x.shape}")
+        full = np.zeros((len(x), self.toy.n_parameters))
+        full[:, self._columns] = x
+        return full
+
+    def logpdf(self, x: np.ndarray) -> np.ndarray:
+        """Poisson terms of the kept bins plus the constraints of this part's nuisances."""
+        full = self._full(x)
+        lam = self.toy.expected(full)[:, self.bins]
+        ok = np.all(lam > 0.0, axis=1)
+        safe = np.where(lam > 0.0, lam, 1.0)
+        poisson = np.log(safe) @ self.toy.observed[self.bins] - safe.sum(axis=1) - self._gammaln
+        d = full[:, self._columns[1:]]
+        constraint = -0.5 * np.sum(d * d, axis=1) - 0.5 * d.shape[1] * math.log(2.0 * math.pi)
+        return np.where(ok, poisson, -np.inf) + constraint
+
+    def log_posterior(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64).reshape(-1, self.n_parameters)
         inside = (x[:, 0] > TOY_MU_BOUNDS[0]) & (x[:, 0] < TOY_MU_BOUNDS[1])
         out = np.full(len(x), -np.inf)
         if inside.any():
