@@ -106,6 +106,6 @@ def posterior(bundle: str = "likelihood_toy", walkers: int = 192, steps: int = 1
     s = LikelihoodSurrogate.load(resolve_bundle(bundle), threads=threads)
     res = posterior_intervals(s, walkers=walkers, steps=steps, burn_in=burn_in, runs=runs, seed=seed,
                               rb_draws=rb_draws, path=chains_dir, progress=not quiet)
-    res.pop("grid")
-    res.pop("density")
+    for key in ("grid", "density", "draws"):
+        res.pop(key)
     return _write(out, {"bundle": s.bundle.name, **res})

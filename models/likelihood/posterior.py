@@ -33,6 +33,7 @@ def posterior_intervals(
     grid: tuple[float, float, int] = (-1.0, 2.5, 701),
     path: str | None = None,
     progress: bool = True,
+    name: str = "posterior",
 ) -> dict[str, Any]:
     """Posterior runs and HPDI of the POI of ``likelihood``.
 
@@ -44,9 +45,12 @@ def posterior_intervals(
         grid: (low, high, points) of the POI grid of the marginal density.
         path: directory for resumable chunk files (None: in memory).
         progress: progress bars.
+        name: run names in ``path`` (``<name>0``, ``<name>1``, …); runs already there of the
+            same shape are read back (e.g. the S1 runs of the sampling, ``name="run"``).
 
     Returns:
-        ``{"convergence", "rao_blackwell", "samples", "mean", "std", "seconds", "grid", "density"}``.
+        ``{"convergence", "rao_blackwell", "samples", "mean", "std", "seconds", "grid", "density",
+        "draws"}`` (``draws``: the posterior draws the Rao–Blackwell density averaged, an array).
     """
     t0 = time.perf_counter()
     bounds = [tuple(p["range"]) for p in likelihood.parameters()]
@@ -59,7 +63,7 @@ def posterior_intervals(
         start = best.x + 0.05 * rng.normal(size=(walkers, len(best.x)))
         lo, hi = np.array(bounds).T
         start = np.clip(start, lo + 1e-6, hi - 1e-6)
-        chains.append(run_chain(likelihood.log_posterior, start, steps, path=path, name=f"posterior{k}",
+        chains.append(run_chain(likelihood.log_posterior, start, steps, path=path, name=f"{name}{k}",
                                 seed=seed * 100 + k, progress=progress, keep_every=keep_every,
                                 description="posterior"))
     names = [p["name"] for p in likelihood.parameters()]
@@ -75,4 +79,5 @@ def posterior_intervals(
         "mean": float(draws[:, poi].mean()), "std": float(draws[:, poi].std()),
         "n_draws": int(len(draws)), "rb_draws": int(len(pick)),
         "seconds": time.perf_counter() - t0, "grid": g.tolist(), "density": density.tolist(),
+        "draws": pick,
     }

@@ -51,9 +51,9 @@ class _Member(nn.Module):
         slopes = []
         for layer in self.layers[:-1]:
             a = layer(h)
-            slopes.append(torch.where(a > 0, torch.full_like(a, SELU_SCALE), SELU_SCALE * SELU_ALPHA * torch.exp(a)))
             h = torch.selu(a)
-        last = self.layers[-1]
+            slopes.append(torch.where(a > 0, torch.full_like(a, SELU_SCALE), h + SELU_SCALE * SELU_ALPHA))
+        last = self.layers[-1]  # selu'(a) = λ for a > 0, selu(a) + λα otherwise (one exp per unit)
         value = last(h).squeeze(-1)
         g = last.weight.expand(u.shape[0], -1)  # (n, H_L)
         for layer, slope in zip(reversed(self.layers[:-1]), reversed(slopes)):
@@ -67,6 +67,8 @@ class LogLikelihoodNet(nn.Module):
     def __init__(self, n_in: int, hidden: Sequence[int], x_mean: torch.Tensor, x_std: torch.Tensor,
                  y_mean: float, y_std: float, members: int = 1) -> None:
         super().__init__()
+        #: whether ``forward`` (and so the exported graph) also returns the gradient
+        self.with_gradient = True
         x_std = torch.where(x_std > 1e-12, x_std, torch.ones_like(x_std))
         self.register_buffer("x_mean", x_mean.detach().clone().float())
         self.register_buffer("x_std", x_std.detach().clone().float())
@@ -84,7 +86,9 @@ class LogLikelihoodNet(nn.Module):
     def logpdf(self, x: torch.Tensor) -> torch.Tensor:
         return self.y_mean + self.y_std * self.standardised((x - self.x_mean) / self.x_std)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | torch.Tensor:
+        if not self.with_gradient:
+            return self.logpdf(x)
         u = (x - self.x_mean) / self.x_std
         values, grads = zip(*(m.value_and_grad(u) for m in self.members))
         z = torch.stack(values).mean(dim=0)

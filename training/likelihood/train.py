@@ -67,6 +67,7 @@ class TrainConfig:
     threads: int = 2
     seed: int = 1
     t_mu_points: int = 11
+    gradient_output: bool = True
     name: str = "likelihood_toy"
     version: str = "1.0.0"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -181,7 +182,7 @@ def train_likelihood(teacher: Any, samples: str | Path, out: str | Path, config:
             {"name": LOGPDF_OUTPUT, "unit": "1", "description": "ln L: Poisson terms plus the constraint terms of "
                                                               "the parameters with constraint_in_logpdf"},
             {"name": GRADIENT_OUTPUT, "unit": "1", "description": "d ln L / d parameters, in input order"},
-        ],
+        ][:2 if cfg.gradient_output else 1],
         "parameters": teacher.parameters(),
         "network": {"hidden": list(cfg.hidden), "activation": "selu", "members": cfg.members,
                     "preprocessing": "inputs standardised with the training split's mean/std, output de-standardised "
@@ -194,7 +195,7 @@ def train_likelihood(teacher: Any, samples: str | Path, out: str | Path, config:
                        "workspace_sha256": description["workspace_sha256"], "teacher": description,
                        "output": "ln L: Poisson terms plus the constraint terms of the parameters with "
                                  "constraint_in_logpdf (the quantity pyhf's logpdf returns)",
-                       "gradient_output": GRADIENT_OUTPUT},
+                       **({"gradient_output": GRADIENT_OUTPUT} if cfg.gradient_output else {})},
         "metrics": metrics,
         "domain": input_domain(x[tr].astype(np.float64), names, source=f"training split of S3, {len(tr)} points",
                                others={"validation": x[va], "test": x[te]}),
