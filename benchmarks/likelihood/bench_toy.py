@@ -198,6 +198,8 @@ def logpdf_only_speed(pt: Path, card: dict, x: np.ndarray) -> dict[str, float]:
     state = torch.load(pt)
     net = LogLikelihoodNet(card["inputs"]["width"], card["network"]["hidden"], state["x_mean"], state["x_std"],
                            float(state["y_mean"]), float(state["y_std"]), members=card["network"].get("members", 1))
+    if "q_hessian" in state:
+        net.set_baseline(state["q_centre"], float(state["q_value"]), state["q_gradient"], state["q_hessian"])
     net.load_state_dict(state)
     light = json.loads(json.dumps(card))
     light["outputs"] = light["outputs"][:1]

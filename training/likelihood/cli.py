@@ -67,6 +67,7 @@ def train(
     name: str = "likelihood_toy",
     hidden: str = "128,128",
     members: int = 1,
+    baseline: str = "none",
     n_points: int = 200_000,
     batch_size: int = 512,
     learning_rate: float = 1e-3,
@@ -88,6 +89,8 @@ def train(
         name: the bundle's name.
         hidden: hidden-layer widths, comma separated (e.g. ``128,128``).
         members: ensemble members (their mean is the output).
+        baseline: ``none`` (the published recipe) or ``quadratic`` (the MLP learns the departure
+            from the second-order expansion of the exact ln L at its maximum, which is in the graph).
         n_points: points drawn from S3 (70/15/15 train/validation/test).
         batch_size, learning_rate, max_epochs, patience, lr_patience: the optimiser (Adam,
             learning rate ×0.2 after ``lr_patience`` epochs without improvement, early stop after
@@ -109,7 +112,7 @@ def train(
         from hepsurrogates.exceptions import InvalidArgumentError
 
         raise InvalidArgumentError(f"hidden must be comma-separated positive widths, got {hidden!r}")
-    cfg = TrainConfig(hidden=widths, members=members, n_points=n_points, batch_size=batch_size,
+    cfg = TrainConfig(hidden=widths, members=members, baseline=baseline, n_points=n_points, batch_size=batch_size,
                       learning_rate=learning_rate, max_epochs=max_epochs, patience=patience, lr_patience=lr_patience,
                       seed=seed, threads=threads, name=name)
     return train_likelihood(resolve_teacher(teacher, measurement), samples, out, cfg, progress=not quiet,
