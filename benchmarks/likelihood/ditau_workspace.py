@@ -7,7 +7,8 @@ with a luminosity, a background normalisation, a TES shape uncertainty and per-b
 
 Samples (generated if absent, the commands this script runs):
 
-    hepsurrogates generate htautau --events 4000 --seed 161 --option mass_min=124 --option mass_max=126 --out D/htautau125
+    hepsurrogates generate htautau --events 4000 --seed 161 --option mass_min=124 --option mass_max=126 \
+        --out D/htautau125
     hepsurrogates generate dy_ll --events 8000 --seed 162 --option tautau_only=1 --out D/ztautau
 
 Normalisation (a benchmark choice, stated in the result): the background expectation is the
@@ -37,8 +38,9 @@ def histograms(fileset: Path, shift: float, out: Path, dataset: str) -> Path:
     """Run DiTauMassProcessor on every file of ``fileset`` with Tau.pt × (1 + shift); write hists.pkl."""
     from coffea.util import save
     from hepsurrogates.models.shipped import load_shipped
-    from hepsurrogates.nanoio import open_events
     from hepsurrogates.processors.ditau.processor import DiTauMassProcessor
+
+    from hepsurrogates.nanoio import open_events
 
     proc = DiTauMassProcessor(load_shipped("ditau_mass", family="ditau"))
     files = json.loads(fileset.read_text())
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     summary.update({"tes": args.tes, "signal_events": args.signal_events, "seconds": time.perf_counter() - t0,
                     "normalisation": "background: the generated Z->tautau events; signal: normalised to "
-                                     f"{args.signal_events} expected events after selection; observed: Poisson(background)"})
+                                     f"{args.signal_events} expected events after selection; "
+                                     "observed: Poisson(background)"})
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "likelihood_ditau_workspace.json").write_text(json.dumps(summary, indent=1) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "parameters"}, indent=1))

@@ -57,7 +57,8 @@ class LikelihoodBundleBackend(spey.BackendBase):
     arXiv = ["1911.03305"]
 
     def __init__(self, bundle: str | Path | LikelihoodSurrogate, threads: int = 1) -> None:
-        self.surrogate = bundle if isinstance(bundle, LikelihoodSurrogate) else LikelihoodSurrogate.load(bundle, threads)
+        loaded = isinstance(bundle, LikelihoodSurrogate)
+        self.surrogate = bundle if loaded else LikelihoodSurrogate.load(bundle, threads)
 
     @property
     def is_alive(self) -> bool:

@@ -2,10 +2,11 @@ r"""A likelihood bundle as a callable likelihood: ln L, its gradient and the pos
 
 The bundle's graph takes the parameters in the card's order (``parameters``, float32) and returns
 ``logpdf`` (ln L, constraint terms of the parameters marked ``constraint_in_logpdf`` included)
-and, in the bundles the trainer ships, ``grad_logpdf`` (∂ ln L/∂x). :class:`LikelihoodSurrogate` offers the same interface as the
-teachers (``parameter_names``, ``poi_index``, ``parameters()``, ``nominal()``, ``logpdf``,
-``log_posterior``), so the fits, scans, MCMC and intervals of this package run unchanged on the
-exact likelihood and on its surrogate, plus ``gradient`` for the fits.
+and, in the bundles the trainer ships, ``grad_logpdf`` (∂ ln L/∂x). :class:`LikelihoodSurrogate`
+offers the same interface as the teachers (``parameter_names``, ``poi_index``, ``parameters()``,
+``nominal()``, ``logpdf``, ``log_posterior``), so the fits, scans, MCMC and intervals of this
+package run unchanged on the exact likelihood and on its surrogate, plus ``gradient`` for the
+fits.
 
 The posterior adds the card's priors of the parameters whose density is *not* in ln L (flat
 priors of free parameters such as μ) and is −inf outside the bounds.
