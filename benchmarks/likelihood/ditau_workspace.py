@@ -12,9 +12,10 @@ Samples (generated if absent, the commands this script runs):
     hepsurrogates generate dy_ll --events 8000 --seed 162 --option tautau_only=1 --out D/ztautau
 
 Normalisation (a benchmark choice, stated in the result): the background expectation is the
-Z → ττ sample itself (the luminosity at which the generated events are the expected ones), the
-signal is normalised to ``--signal-events`` expected events after selection so that the limit on
-μ lands at O(1); observed counts are a Poisson draw (seed 7) of the expected background. Only
+Z → ττ sample itself (the luminosity at which the generated events are the expected ones; 364 of
+8000 pass the analysis selection), the signal is normalised to ``--signal-events`` (30) expected
+events after selection so that the limit on μ lands at O(1); m_ML in [40, 200] GeV, 20 GeV bins
+(above 200 GeV the Z → ττ sample is empty, which the workspace builder refuses); observed counts are a Poisson draw (seed 7) of the expected background. Only
 ``Tau.pt`` is shifted (MET is not recomputed), as the family's brief allows.
 
     python benchmarks/likelihood/ditau_workspace.py --data /work/data/likelihood/ditau
@@ -67,9 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="/work/data/likelihood/ditau")
     ap.add_argument("--tes", type=float, default=0.03, help="relative tau energy scale shift (default 3 %%)")
-    ap.add_argument("--signal-events", type=float, default=60.0)
-    ap.add_argument("--mass-low", type=float, default=50.0)
-    ap.add_argument("--mass-high", type=float, default=250.0)
+    ap.add_argument("--signal-events", type=float, default=30.0)
+    ap.add_argument("--mass-low", type=float, default=40.0)
+    ap.add_argument("--mass-high", type=float, default=200.0)
+    ap.add_argument("--rerun", action="store_true", help="re-run the processor even where hists/*.pkl exist")
     ap.add_argument("--rebin", type=int, default=2)
     args = ap.parse_args(argv)
     data = Path(args.data)
@@ -84,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     hists = {}
     for name in samples:
         for tag, shift in (("nominal", 0.0), ("up", args.tes), ("down", -args.tes)):
-            hists[(name, tag)] = histograms(data / name / "fileset.json", shift, data / "hists" / f"{name}_{tag}.pkl",
-                                            name)
+            path = data / "hists" / f"{name}_{tag}.pkl"
+            hists[(name, tag)] = path if path.is_file() and not args.rerun else histograms(
+                data / name / "fileset.json", shift, path, name)
     from hepsurrogates.training.likelihood.cli import workspace
     from hepsurrogates.training.likelihood.histogram_files import read_run_histogram
 
