@@ -74,6 +74,7 @@ def train(
     max_epochs: int = 300,
     patience: int = 25,
     lr_patience: int = 10,
+    max_minutes: float | None = None,
     seed: int = 1,
     threads: int = 2,
     measurement: str | None = None,
@@ -95,6 +96,8 @@ def train(
         batch_size, learning_rate, max_epochs, patience, lr_patience: the optimiser (Adam,
             learning rate ×0.2 after ``lr_patience`` epochs without improvement, early stop after
             ``patience``).
+        max_minutes: wall-clock budget of the training (all members together; None: none): the
+            epoch that passes it is the last, the best state so far is exported.
         seed: seed of the split and the initialisation.
         threads: torch threads.
         measurement: the workspace's measurement (default: its first).
@@ -114,7 +117,7 @@ def train(
         raise InvalidArgumentError(f"hidden must be comma-separated positive widths, got {hidden!r}")
     cfg = TrainConfig(hidden=widths, members=members, baseline=baseline, n_points=n_points, batch_size=batch_size,
                       learning_rate=learning_rate, max_epochs=max_epochs, patience=patience, lr_patience=lr_patience,
-                      seed=seed, threads=threads, name=name)
+                      max_minutes=max_minutes, seed=seed, threads=threads, name=name)
     return train_likelihood(resolve_teacher(teacher, measurement), samples, out, cfg, progress=not quiet,
                             command=" ".join(["hepsurrogates", "likelihood", "train", *sys.argv[1:]]))
 

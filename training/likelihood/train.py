@@ -74,6 +74,7 @@ class TrainConfig:
     t_mu_points: int = 11
     gradient_output: bool = True
     baseline: str = "none"
+    max_minutes: float | None = None
     name: str = "likelihood_toy"
     version: str = "1.0.0"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -164,7 +165,8 @@ def train_likelihood(teacher: Any, samples: str | Path, out: str | Path, config:
     ones = np.ones(len(x), dtype=np.float32)
     fit_cfg = FitConfig(batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, max_epochs=cfg.max_epochs,
                         patience=cfg.patience, lr_patience=cfg.lr_patience, lr_factor=cfg.lr_factor,
-                        min_lr=cfg.min_lr, clip_grad_norm=None, threads=cfg.threads, progress=progress)
+                        min_lr=cfg.min_lr, clip_grad_norm=None, threads=cfg.threads, progress=progress,
+                        max_seconds=None if cfg.max_minutes is None else 60.0 * cfg.max_minutes / cfg.members)
     t0 = time.perf_counter()
     histories = []
     for k in range(cfg.members):
@@ -172,6 +174,7 @@ def train_likelihood(teacher: Any, samples: str | Path, out: str | Path, config:
         h = fit(_Standardised(net, k), _mse, (u[tr], z[tr], ones[tr]), (u[va], z[va], ones[va]), fit_cfg, gen,
                 description=f"member {k}")
         histories.append({"best_epoch": h.best_epoch, "epochs": len(h.val_loss), "best_val_mse": min(h.val_loss),
+                          "stopped_early": h.stopped_early, "stopped_on_time": h.stopped_on_time,
                           "seconds": h.seconds, "val_loss": h.val_loss, "train_loss": h.train_loss})
     train_seconds = time.perf_counter() - t0
     net.eval()
