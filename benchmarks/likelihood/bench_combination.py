@@ -31,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", required=True)
     ap.add_argument("--s1", default="/work/data/likelihood/toy_samples", help="the full toy's samples (S1 draws)")
-    ap.add_argument("--hidden", default="128,128")
-    ap.add_argument("--steps", type=int, default=8000)
+    ap.add_argument("--hidden", default="64,64")
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--windows", type=int, default=12)
+    ap.add_argument("--max-minutes", type=float, default=8.0, help="training budget per part")
     ap.add_argument("--out", default=str(RESULTS / "likelihood_combination.json"))
     args = ap.parse_args(argv)
     work = Path(args.work)
@@ -53,12 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         walkers = max(2 * part.n_parameters + 2, 96)
         cfg = SamplingConfig(walkers=walkers, s1_runs=2, s1_steps=args.steps, burn_in=args.steps // 5, thin=20,
-                             s3_windows=16, s3_steps=1500, s3_burn_in=500, s3_thin=20)
+                             s3_windows=args.windows, s3_steps=1200, s3_burn_in=400, s3_thin=20)
         s1 = sample_s1(part, work / tag / "samples", cfg, progress=False)
         sample_s3(part, work / tag / "samples", cfg, progress=False)
         res = train_likelihood(part, work / tag / "samples", work / tag / "bundle",
                                TrainConfig(hidden=tuple(int(h) for h in args.hidden.split(",")), baseline="quadratic",
-                                           name=f"likelihood_toy_part_{tag.lower()}"), progress=False)
+                                           n_points=80_000, batch_size=1024, lr_patience=5, patience=12,
+                                           max_minutes=args.max_minutes, name=f"likelihood_toy_part_{tag.lower()}"),
+                               progress=False)
         surrogates.append(LikelihoodSurrogate.load(res["bundle"]))
         out["parts"][tag] = {"parameters": part.n_parameters, "categories": list(part.categories),
                              "s1_convergence": s1["convergence"], "test_mse": res["metrics"]["test_mse_standardised"],

@@ -15,7 +15,8 @@ Normalisation (a benchmark choice, stated in the result): the background expecta
 Z → ττ sample itself (the luminosity at which the generated events are the expected ones; 364 of
 8000 pass the analysis selection), the signal is normalised to ``--signal-events`` (30) expected
 events after selection so that the limit on μ lands at O(1); m_ML in [40, 200] GeV, 20 GeV bins
-(above 200 GeV the Z → ττ sample is empty, which the workspace builder refuses); observed counts are a Poisson draw (seed 7) of the expected background. Only
+(above 200 GeV the Z → ττ sample is empty, which the workspace builder refuses); observed counts
+are a Poisson draw (seed 7) of the expected background. Only
 ``Tau.pt`` is shifted (MET is not recomputed), as the family's brief allows.
 
     python benchmarks/likelihood/ditau_workspace.py --data /work/data/likelihood/ditau
