@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--walkers", type=int, default=96)
     ap.add_argument("--steps", type=int, default=8000)
     ap.add_argument("--mu-high", type=float, default=4.0, help="top of the CLs scan")
+    ap.add_argument("--max-minutes", type=float, default=8.0, help="training budget")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     work = Path(args.work)
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                      s3_steps=1500, s3_burn_in=500, s3_thin=20, quiet=True)
     t_sample = time.perf_counter() - t0
     trained = train(teacher=args.workspace, samples=str(work / "samples"), out=str(work / "bundle"), name=args.name,
-                    hidden=args.hidden, baseline=args.baseline, quiet=True)
+                    hidden=args.hidden, baseline=args.baseline, batch_size=512, lr_patience=5, patience=12,
+                    max_minutes=args.max_minutes, threads=1, quiet=True)
     teacher = resolve_teacher(args.workspace)
     sur = LikelihoodSurrogate.load(trained["bundle"])
     bounds = [tuple(p["range"]) for p in teacher.parameters()]

@@ -76,7 +76,7 @@ def train(
     lr_patience: int = 10,
     max_minutes: float | None = None,
     seed: int = 1,
-    threads: int = 2,
+    threads: int = 1,
     measurement: str | None = None,
     quiet: bool = False,
 ) -> dict[str, Any]:
@@ -99,7 +99,8 @@ def train(
         max_minutes: wall-clock budget of the training (all members together; None: none): the
             epoch that passes it is the last, the best state so far is exported.
         seed: seed of the split and the initialisation.
-        threads: torch threads.
+        threads: torch threads (default 1: on a shared, loaded machine two threads made an epoch
+            ~10× slower than one, the threads spinning against each other).
         measurement: the workspace's measurement (default: its first).
         quiet: no progress bars.
 

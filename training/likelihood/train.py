@@ -69,7 +69,7 @@ class TrainConfig:
     patience: int = 25
     max_epochs: int = 300
     min_lr: float = 1e-6
-    threads: int = 2
+    threads: int = 1
     seed: int = 1
     t_mu_points: int = 11
     gradient_output: bool = True
