@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hepsurrogates.datasets.teachers.likelihood.toy import ToyLikelihood
+from hepsurrogates.datasets.teachers.likelihood.toy import ToyCategories, ToyLikelihood
 from hepsurrogates.datasets.teachers.likelihood.workspace import WorkspaceLikelihood, workspace_sha256
 
 from hepsurrogates.exceptions import MissingInputFileError
@@ -40,5 +40,10 @@ def teacher_description(teacher: Any) -> dict[str, Any]:
                 "workspace_sha256": workspace_sha256(toy_workspace_spec(teacher)),
                 "workspace_note": "sha256 of the toy's pyhf workspace (toy_workspace_spec); the surrogate learns the "
                                   "exact toy, which equals that workspace where PHYSICS.md §5 says it can"}
+    if isinstance(teacher, ToyCategories):
+        from hepsurrogates.datasets.teachers.likelihood.toy_workspace import toy_workspace_spec
+
+        return {"kind": "toy_1809_05548_categories", "categories": list(teacher.categories), "source": teacher.source,
+                "workspace_sha256": workspace_sha256(toy_workspace_spec(teacher.toy, teacher.bins))}
     return {"kind": "pyhf_workspace", "source": teacher.source, "workspace_sha256": teacher.sha256,
             "modifier_settings": teacher.modifier_settings or {}}

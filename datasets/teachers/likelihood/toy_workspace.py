@@ -28,6 +28,7 @@ checks all three statements).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -41,12 +42,14 @@ TOY_MODIFIER_SETTINGS: dict[str, dict[str, str]] = {"normsys": {"interpcode": "c
                                                     "histosys": {"interpcode": "code2"}}
 
 
-def toy_workspace_spec(toy: ToyLikelihood | None = None) -> dict[str, Any]:
-    """The pyhf workspace specification (a JSON-ready dict, schema ``workspace.json`` 1.0.0)."""
+def toy_workspace_spec(toy: ToyLikelihood | None = None, bins: Sequence[int] | None = None) -> dict[str, Any]:
+    """The pyhf workspace specification (a JSON-ready dict, schema ``workspace.json`` 1.0.0); with
+    ``bins``, only those bins' channels (the workspace of a part of the toy, e.g. its categories)."""
     toy = toy or ToyLikelihood.load()
     b = toy.background
     channels, observations = [], []
-    for i in range(len(b)):
+    keep = range(len(b)) if bins is None else sorted(int(i) for i in bins)
+    for i in keep:
         c = i // 30
         cat = slice(30 * c, 30 * c + 30)
         modifiers: list[dict[str, Any]] = [
@@ -69,7 +72,8 @@ def toy_workspace_spec(toy: ToyLikelihood | None = None) -> dict[str, Any]:
         ]})
         observations.append({"name": f"bin_{i:02d}", "data": [float(toy.observed[i])]})
     parameters = [{"name": "mu", "bounds": [list(TOY_MU_BOUNDS)], "inits": [1.0]}]
-    parameters += [{"name": n, "bounds": [list(NUISANCE_BOUNDS)]} for n in toy.parameter_names[1:]]
+    names = {m["name"] for c in channels for smp in c["samples"] for m in smp["modifiers"]}
+    parameters += [{"name": n, "bounds": [list(NUISANCE_BOUNDS)]} for n in toy.parameter_names[1:] if n in names]
     return {
         "channels": channels,
         "observations": observations,
