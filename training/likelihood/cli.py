@@ -75,6 +75,7 @@ def train(
     patience: int = 25,
     lr_patience: int = 10,
     max_minutes: float | None = None,
+    profile_weight: float = 1.0,
     seed: int = 1,
     threads: int = 1,
     measurement: str | None = None,
@@ -98,6 +99,7 @@ def train(
             ``patience``).
         max_minutes: wall-clock budget of the training (all members together; None: none): the
             epoch that passes it is the last, the best state so far is exported.
+        profile_weight: weight of the profiled-maximum points of S3 in the loss (S1 points: 1).
         seed: seed of the split and the initialisation.
         threads: torch threads (default 1: on a shared, loaded machine two threads made an epoch
             ~10× slower than one, the threads spinning against each other).
@@ -118,7 +120,7 @@ def train(
         raise InvalidArgumentError(f"hidden must be comma-separated positive widths, got {hidden!r}")
     cfg = TrainConfig(hidden=widths, members=members, baseline=baseline, n_points=n_points, batch_size=batch_size,
                       learning_rate=learning_rate, max_epochs=max_epochs, patience=patience, lr_patience=lr_patience,
-                      max_minutes=max_minutes, seed=seed, threads=threads, name=name)
+                      max_minutes=max_minutes, profile_weight=profile_weight, seed=seed, threads=threads, name=name)
     return train_likelihood(resolve_teacher(teacher, measurement), samples, out, cfg, progress=not quiet,
                             command=" ".join(["hepsurrogates", "likelihood", "train", *sys.argv[1:]]))
 

@@ -13,6 +13,9 @@ With ``baseline="quadratic"`` the graph adds the second-order expansion of the e
 global maximum and the MLP learns the (standardised) residual (:mod:`.network`); the metrics are
 always those of ln L itself.
 
+``profile_weight`` weights the profiled-maximum points of S3 in the MSE (training and validation)
+against the S1 points; the reported metrics are unweighted.
+
 * ``test_mse_standardised``: MSE of :math:`(\ln L_{DNN} - \ln L)/s_y` on the test split of S3
   (and on its S1 and profiled-maximum parts); the published figure is :math:`7.2\cdot10^{-4}`;
 * ``logpdf_abs_error``: mean and 99th percentile of :math:`|\Delta \ln L|` on the test split;
@@ -75,6 +78,7 @@ class TrainConfig:
     gradient_output: bool = True
     baseline: str = "none"
     max_minutes: float | None = None
+    profile_weight: float = 1.0
     name: str = "likelihood_toy"
     version: str = "1.0.0"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -92,7 +96,7 @@ class _Standardised(torch.nn.Module):
 
 
 def _mse(pred: torch.Tensor, target: torch.Tensor, weights: torch.Tensor, epoch: int) -> torch.Tensor:
-    return torch.mean((pred - target) ** 2)
+    return torch.sum(weights * (pred - target) ** 2) / torch.sum(weights)
 
 
 def _revision() -> str:
@@ -162,7 +166,7 @@ def train_likelihood(teacher: Any, samples: str | Path, out: str | Path, config:
                          torch.as_tensor(expansion[2]))
     u = ((torch.as_tensor(x) - net.x_mean) / net.x_std).numpy()
     z = ((target - y_mean) / y_std).astype(np.float32)
-    ones = np.ones(len(x), dtype=np.float32)
+    ones = np.where(s1, 1.0, cfg.profile_weight).astype(np.float32)
     fit_cfg = FitConfig(batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, max_epochs=cfg.max_epochs,
                         patience=cfg.patience, lr_patience=cfg.lr_patience, lr_factor=cfg.lr_factor,
                         min_lr=cfg.min_lr, clip_grad_norm=None, threads=cfg.threads, progress=progress,
