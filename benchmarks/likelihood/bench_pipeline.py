@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=8000)
     ap.add_argument("--mu-high", type=float, default=4.0, help="top of the CLs scan")
     ap.add_argument("--max-minutes", type=float, default=8.0, help="training budget")
+    ap.add_argument("--reuse-bundle", action="store_true", help="use the bundle already in WORK/bundle")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     work = Path(args.work)
@@ -57,9 +58,14 @@ def main(argv: list[str] | None = None) -> int:
                      burn_in=args.steps // 5, thin=20, s3_mu_low=-0.5, s3_mu_high=args.mu_high, s3_windows=16,
                      s3_steps=1500, s3_burn_in=500, s3_thin=20, quiet=True)
     t_sample = time.perf_counter() - t0
-    trained = train(teacher=args.workspace, samples=str(work / "samples"), out=str(work / "bundle"), name=args.name,
-                    hidden=args.hidden, baseline=args.baseline, batch_size=512, lr_patience=5, patience=12,
-                    max_minutes=args.max_minutes, threads=1, quiet=True)
+    existing = work / "bundle" / f"{args.name}.onnx"
+    if args.reuse_bundle and existing.is_file():
+        trained = {"bundle": str(existing),
+                   "metrics": json.loads((work / "bundle" / f"{args.name}.train.json").read_text())["metrics"]}
+    else:
+        trained = train(teacher=args.workspace, samples=str(work / "samples"), out=str(work / "bundle"), name=args.name,
+                        hidden=args.hidden, baseline=args.baseline, batch_size=512, lr_patience=5, patience=12,
+                        max_minutes=args.max_minutes, threads=1, quiet=True)
     teacher = resolve_teacher(args.workspace)
     sur = LikelihoodSurrogate.load(trained["bundle"])
     bounds = [tuple(p["range"]) for p in teacher.parameters()]
@@ -99,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         "cls_upper_limit_95": {"exact_observed_width": lim_exact, "surrogate_observed_width": lim_dnn,
                                "pyhf_asimov": float(lim_pyhf), "pyhf_seconds": sec_lim_pyhf},
         "speed": {"pyhf_logpdf_one_point": per_point(lambda r: [model.logpdf(p, data) for p in r], x[:300], 2),
-                  "pyhf_logpdf_batched_1000": per_point(lambda r: big.logpdf(r, data), x[:1000], 2),
+                  "pyhf_logpdf_batched_1000": per_point(lambda r: big.logpdf(r, data), x[:1000], 2,
+                                                                fixed_batch=True),
                   "surrogate_logpdf": per_point(sur.logpdf, x)},
         "load_average": os.getloadavg(),
     }
