@@ -113,11 +113,18 @@ def maximise(
     grad = gradient or finite_difference_gradient(logpdf)
 
     def nll(x: np.ndarray) -> float:
-        v = float(logpdf(np.asarray(x)[None])[0])
+        x = np.asarray(x, dtype=np.float64)
+        if not np.all(np.isfinite(x)):  # a diverging step: refuse it rather than evaluate NaN
+            return 1e30
+        v = float(logpdf(x[None])[0])
         return -2.0 * v if np.isfinite(v) else 1e30
 
     def nll_grad(x: np.ndarray) -> np.ndarray:
-        return -2.0 * np.asarray(grad(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+        x = np.asarray(x, dtype=np.float64)
+        if not np.all(np.isfinite(x)):
+            return np.zeros_like(x)
+        g = -2.0 * np.asarray(grad(x), dtype=np.float64)
+        return np.where(np.isfinite(g), g, 0.0)
 
     m = Minuit(nll, x0, grad=nll_grad)
     m.errordef = Minuit.LEAST_SQUARES
