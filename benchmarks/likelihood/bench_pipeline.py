@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                    "metrics": json.loads((work / "bundle" / f"{args.name}.train.json").read_text())["metrics"]}
     else:
         trained = train(teacher=args.workspace, samples=str(work / "samples"), out=str(work / "bundle"), name=args.name,
-                        hidden=args.hidden, baseline=args.baseline, batch_size=512, lr_patience=5, patience=12,
+                        hidden=args.hidden, baseline=args.baseline, batch_size=512, lr_patience=10, patience=30,
                         max_minutes=args.max_minutes, threads=1, quiet=True)
     teacher = resolve_teacher(args.workspace)
     sur = LikelihoodSurrogate.load(trained["bundle"])
