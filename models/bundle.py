@@ -47,8 +47,9 @@ __all__ = ["CARD_KEY", "CARD_SCHEMA_VERSION", "KNOWN_SCHEMA_VERSIONS", "ModelBun
 CARD_KEY = "hepsurrogates.card"
 #: the schema of the cards written now (1.1.0 adds the training domain)
 CARD_SCHEMA_VERSION = "1.1.0"
-#: the schemas a card may follow when it is loaded
-KNOWN_SCHEMA_VERSIONS = ("1.0.0", "1.1.0")
+#: the schemas a card may follow when it is loaded (1.2.0: parameter-only inputs, priors and the
+#: likelihood block, written by the likelihood family)
+KNOWN_SCHEMA_VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 
 
 @cache

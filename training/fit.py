@@ -30,6 +30,8 @@ class FitConfig:
     clip_grad_norm: float | None = 1.0
     threads: int | None = None
     progress: bool = True
+    #: stop after the epoch that passes this wall-clock budget (None: no budget); the best state is kept
+    max_seconds: float | None = None
 
 
 @dataclass
@@ -40,6 +42,7 @@ class FitHistory:
     best_epoch: int = -1
     seconds: float = 0.0
     stopped_early: bool = False
+    stopped_on_time: bool = False
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -149,6 +152,9 @@ def fit(
         bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}", lr=f"{opt.param_groups[0]['lr']:.1e}")
         if since_best >= config.patience:
             history.stopped_early = True
+            break
+        if config.max_seconds is not None and time.perf_counter() - t0 > config.max_seconds:
+            history.stopped_on_time = True
             break
     bar.close()
     model.load_state_dict(best_state)

@@ -1,0 +1,1 @@
+"""The likelihood family on the inference side: surrogate bundles, MCMC, profile fits, limits, combination."""
