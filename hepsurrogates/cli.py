@@ -336,6 +336,36 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_cmd_demo)
 
 
+# ---------------------------------------------------------------------------------- family verbs
+
+
+def _cmd_verb(args: argparse.Namespace) -> int:
+    from hepsurrogates.cli_verbs import call_verb
+
+    _print_json(call_verb(args.verb_spec.load(), args))
+    return 0
+
+
+def _add_family_verbs(sub: argparse._SubParsersAction, full: Sequence[str] | bool) -> None:
+    """``hepsurrogates <family> <verb>`` for every family with verbs. The verbs' options come from
+    their functions' signatures, imported only for the family being run (``full``: those names, or
+    every family when True, as the docs' reference does)."""
+    from hepsurrogates.cli_verbs import add_function_options
+
+    for name, family in REGISTRY.items():
+        if not family.verbs:
+            continue
+        p = sub.add_parser(name, help=f"{family.title}: " + ", ".join(v.name for v in family.verbs),
+                           formatter_class=_Formatter, description=family.description,
+                           epilog=f"'hepsurrogates {name} VERB --help' lists a verb's options")
+        verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
+        for verb in family.verbs:
+            q = verbs.add_parser(verb.name, help=verb.help, description=verb.help, formatter_class=_Formatter)
+            if full is True or name in full:
+                add_function_options(q, verb.load())
+            q.set_defaults(handler=_cmd_verb, verb_spec=verb)
+
+
 #: sub-command name -> function adding its parser
 COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
     "generate": _add_generate,
@@ -346,7 +376,8 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(full: Sequence[str] | bool = True) -> argparse.ArgumentParser:
+    """The whole parser; ``full`` names the families whose verbs get their options (importing them)."""
     parser = argparse.ArgumentParser(
         prog="hepsurrogates",
         description="Neural surrogates for expensive per-event HEP computations, attached as coffea columns. "
@@ -356,13 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS.values():
         add(sub)
+    _add_family_verbs(sub, full)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(full=argv[:1])  # a family's verbs are imported only when it is run
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # usage errors (2) and --help / --version (0): an exit code, also in-process

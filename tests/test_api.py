@@ -64,7 +64,7 @@ def test_public_api_is_pinned():
     import hepsurrogates.families
 
     assert sorted(hepsurrogates.families.__all__) == sorted([
-        "REGISTRY", "FamilySpec", "ColumnSpec", "OptionSpec", "ParameterSpec", "DemoSample", "COMMANDS",
+        "REGISTRY", "FamilySpec", "ColumnSpec", "OptionSpec", "ParameterSpec", "DemoSample", "VerbSpec", "COMMANDS",
         "get_family", "family_names", "families_with"])
     assert sorted(hepsurrogates.datasets.__all__) == sorted([
         "FILESET_NAME", "GenerationResult", "check_file", "generate", "get_sample", "load_fileset",

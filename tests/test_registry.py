@@ -22,7 +22,7 @@ pytestmark = pytest.mark.processing
 
 
 def test_registry_families_are_the_card_schemas_families():
-    for version in ("1.0.0", "1.1.0"):
+    for version in ("1.0.0", "1.1.0", "1.2.0"):
         schema = json.loads(resources.files("hepsurrogates").joinpath("schemas", "model_card", f"{version}.json")
                             .read_text())
         allowed = set(schema["properties"]["family"]["enum"])
@@ -40,7 +40,7 @@ def test_every_shipped_bundle_belongs_to_its_registered_family():
         bundle = load_shipped(bundle_name)
         family = get_family(bundle.family)
         assert bundle_name in family.bundles and declared[bundle_name] == family.name
-        assert bundle.card["schema_version"] == "1.1.0" and bundle.domain["ranges"], bundle_name
+        assert bundle.card["schema_version"] in ("1.1.0", "1.2.0") and bundle.domain["ranges"], bundle_name
         assert set(bundle.domain["ranges"]) == set(bundle.feature_names)  # every input has its range
 
 
@@ -98,6 +98,9 @@ def test_the_command_line_is_built_from_the_registry():
             # an option of another family is not accepted on this family's sub-command
             others = {s for f in REGISTRY.values() if f.name != name for o in f.options_for(command) for s in o.flags}
             assert not ((others - {s for o in get_family(name).options_for(command) for s in o.flags}) & flags)
+    for name in (f.name for f in REGISTRY.values() if f.verbs):
+        verbs = next(a for a in sub[name]._actions if a.dest == "verb").choices
+        assert list(verbs) == [v.name for v in get_family(name).verbs]
     run_flags = {s for a in sub["run"]._actions for s in a.option_strings}
     for family in REGISTRY.values():
         for opt in family.options_for("run"):
@@ -131,8 +134,17 @@ def test_every_subpackage_is_installed():
 @pytest.mark.parametrize("name", family_names())
 def test_every_family_has_its_folders(name):
     family = get_family(name)
-    for layer in ("models", "processors", "tests", "benchmarks"):
+    for layer in ("models", "tests", "benchmarks"):
         assert (ROOT / layer / name).is_dir(), (name, layer)
+    if family.attacher:
+        assert (ROOT / "processors" / name).is_dir()
+    for verb in family.verbs:
+        try:
+            target = verb.load()
+        except ImportError as err:  # a processing-only installation has no training or statistics stack
+            assert (err.name or "").split(".")[0] in ("torch", "pyhf", "emcee", "iminuit", "zuko", "scipy"), err
+            continue
+        assert callable(target), (name, verb.name)
     if family.trainer:
         assert (ROOT / "training" / name).is_dir()
     if family.teacher:

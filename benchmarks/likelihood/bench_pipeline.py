@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work)
 
     import pyhf
+
     from hepsurrogates.models.likelihood.limits import cls_scan, upper_limit
     from hepsurrogates.models.likelihood.profile import profile_scan
     from hepsurrogates.models.likelihood.surrogate import LikelihoodSurrogate

@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     import pyhf
+
     from hepsurrogates.datasets.teachers.likelihood.toy import ToyLikelihood
     from hepsurrogates.datasets.teachers.likelihood.toy_workspace import toy_pyhf_model
     from hepsurrogates.models.likelihood.hpdi import CREDIBILITIES, density_interval_table, rao_blackwell_density
@@ -192,6 +193,7 @@ def logpdf_only_speed(pt: Path, card: dict, x: np.ndarray) -> dict[str, float]:
     import tempfile
 
     import torch
+
     from hepsurrogates.models.bundle import ModelBundle
     from hepsurrogates.training.likelihood.export import export_likelihood_bundle
     from hepsurrogates.training.likelihood.network import LogLikelihoodNet

@@ -39,10 +39,10 @@ RESULTS = ROOT / "benchmarks" / "results"
 def histograms(fileset: Path, shift: float, out: Path, dataset: str) -> Path:
     """Run DiTauMassProcessor on every file of ``fileset`` with Tau.pt × (1 + shift); write hists.pkl."""
     from coffea.util import save
-    from hepsurrogates.models.shipped import load_shipped
-    from hepsurrogates.processors.ditau.processor import DiTauMassProcessor
 
+    from hepsurrogates.models.shipped import load_shipped
     from hepsurrogates.nanoio import open_events
+    from hepsurrogates.processors.ditau.processor import DiTauMassProcessor
 
     proc = DiTauMassProcessor(load_shipped("ditau_mass", family="ditau"))
     files = json.loads(fileset.read_text())

@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 from hepsurrogates.exceptions import InvalidArgumentError
 
-__all__ = ["ColumnSpec", "OptionSpec", "ParameterSpec", "DemoSample", "FamilySpec", "Command", "COMMANDS"]
+__all__ = ["ColumnSpec", "OptionSpec", "ParameterSpec", "DemoSample", "VerbSpec", "FamilySpec", "Command",
+           "COMMANDS"]
 
 #: the sub-commands a family can take options for
 Command = Literal["teach", "train", "run"]
@@ -126,6 +127,27 @@ class DemoSample:
 
 
 @dataclass(frozen=True)
+class VerbSpec:
+    """A sub-command of the family's own (``hepsurrogates likelihood profile``): one function with
+    plain, typed keyword arguments that returns a JSON-ready summary; its options are generated from
+    the signature and the docstring (:mod:`hepsurrogates.cli_verbs`).
+
+    Attributes:
+        name: the verb.
+        target: ``"module:function"``, imported only when the verb runs.
+        help: one line for the family's command listing.
+    """
+
+    name: str
+    target: str
+    help: str
+
+    def load(self) -> Any:
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
 class FamilySpec:
     """One surrogate family (module docstring).
 
@@ -152,6 +174,7 @@ class FamilySpec:
         features: the module defining its inputs (the one definition, shared by training and
             processing).
         docs: the page of its user guide, relative to ``docs/``.
+        verbs: the family's own sub-commands, ``hepsurrogates <family> <verb>``.
     """
 
     name: str
@@ -173,6 +196,7 @@ class FamilySpec:
     trainer: str | None = None
     features: str | None = None
     docs: str | None = None
+    verbs: tuple[VerbSpec, ...] = ()
 
     def options_for(self, command: str) -> tuple[OptionSpec, ...]:
         """The options this family takes on ``command``."""

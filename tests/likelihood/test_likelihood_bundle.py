@@ -14,10 +14,9 @@ pytest.importorskip("torch")
 
 from hepsurrogates.datasets.teachers.likelihood.histograms import Template, Variation, workspace_from_histograms
 from hepsurrogates.datasets.teachers.likelihood.workspace import WorkspaceLikelihood, workspace_from_spec
+from hepsurrogates.exceptions import CardMismatchError, CardSchemaError, InvalidArgumentError, NonFiniteFeatureError
 from hepsurrogates.models.bundle import ModelBundle, validate_card
 from hepsurrogates.models.likelihood.surrogate import LikelihoodSurrogate
-
-from hepsurrogates.exceptions import CardMismatchError, CardSchemaError, InvalidArgumentError, NonFiniteFeatureError
 
 B = np.array([100.0, 80, 60, 45, 30, 20, 12, 8])
 S = np.array([2.0, 5, 9, 12, 9, 5, 2, 1])

@@ -7,6 +7,7 @@ import pytest
 
 pytest.importorskip("emcee")
 
+from hepsurrogates.exceptions import InvalidArgumentError
 from hepsurrogates.models.likelihood.hpdi import (
     hpdi,
     hpdi_from_density,
@@ -15,8 +16,6 @@ from hepsurrogates.models.likelihood.hpdi import (
     upper_limit_from_density,
 )
 from hepsurrogates.models.likelihood.mcmc import autocorrelation_times, gelman_rubin, run_chain
-
-from hepsurrogates.exceptions import InvalidArgumentError
 
 COV = np.array([[1.0, 0.6], [0.6, 2.0]])
 PREC = np.linalg.inv(COV)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hepsurrogates.datasets.teachers.likelihood.toy import ToyLikelihood, parabola
 
+from hepsurrogates.datasets.teachers.likelihood.toy import ToyLikelihood, parabola
 from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "lhc_toy_1809.05548.json"

@@ -18,11 +18,10 @@ from hepsurrogates.datasets.teachers.likelihood.workspace import (
     load_workspace,
     workspace_from_spec,
 )
+from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 from hepsurrogates.models.likelihood.combine import CombinedLikelihood
 from hepsurrogates.models.likelihood.limits import cls_scan, upper_limit
 from hepsurrogates.models.likelihood.profile import profile_scan
-
-from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 
 B = np.array([100.0, 80, 60, 45, 30, 20, 12, 8])
 S = np.array([2.0, 5, 9, 12, 9, 5, 2, 1])

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from hepsurrogates.models.bundle import ModelBundle, embed_card
 from hepsurrogates.models.likelihood.surrogate import GRADIENT_OUTPUT, LOGPDF_OUTPUT
 

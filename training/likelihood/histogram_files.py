@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from hepsurrogates.datasets.teachers.likelihood.histograms import Template, Variation, workspace_from_histograms
 from hepsurrogates.datasets.teachers.likelihood.workspace import WorkspaceLikelihood, workspace_from_spec
-
 from hepsurrogates.exceptions import (
     CorruptInputFileError,
     InvalidArgumentError,

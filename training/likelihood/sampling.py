@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from hepsurrogates.models.likelihood.mcmc import convergence_summary, run_chain
-from hepsurrogates.models.likelihood.profile import maximise
 
 from hepsurrogates.exceptions import InvalidArgumentError
+from hepsurrogates.models.likelihood.mcmc import convergence_summary, run_chain
+from hepsurrogates.models.likelihood.profile import maximise
 
 __all__ = ["Teacher", "SamplingConfig", "sample_s1", "sample_s3", "load_sample", "parameter_bounds"]
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from hepsurrogates.datasets.teachers.likelihood.toy import ToyCategories, ToyLikelihood
 from hepsurrogates.datasets.teachers.likelihood.workspace import WorkspaceLikelihood, workspace_sha256
-
 from hepsurrogates.exceptions import MissingInputFileError
 
 __all__ = ["resolve_teacher", "teacher_description"]

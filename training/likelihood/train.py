@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from hepsurrogates.exceptions import InvalidArgumentError
 from hepsurrogates.models.bundle import CARD_SCHEMA_VERSION
 from hepsurrogates.models.likelihood.profile import profile_scan
 from hepsurrogates.models.likelihood.surrogate import GRADIENT_OUTPUT, LOGPDF_OUTPUT, LikelihoodSurrogate
-
-from hepsurrogates.exceptions import InvalidArgumentError
 
 from ..domain import input_domain
 from ..fit import FitConfig, fit, seed_everything, split_indices
