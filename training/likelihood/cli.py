@@ -109,6 +109,7 @@ def train(
     Returns:
         ``{"bundle", "metrics", "n_parameters"}``.
     """
+    import shlex
     import sys
 
     from .train import TrainConfig, train_likelihood
@@ -121,8 +122,14 @@ def train(
     cfg = TrainConfig(hidden=widths, members=members, baseline=baseline, n_points=n_points, batch_size=batch_size,
                       learning_rate=learning_rate, max_epochs=max_epochs, patience=patience, lr_patience=lr_patience,
                       max_minutes=max_minutes, profile_weight=profile_weight, seed=seed, threads=threads, name=name)
+    # from the command line sys.argv[1:] is ``likelihood train ...``; from Python, record the call's options
+    if sys.argv[1:3] == ["likelihood", "train"]:
+        command = "hepsurrogates " + shlex.join(sys.argv[1:])
+    else:
+        command = (f"hepsurrogates likelihood train --teacher {shlex.quote(str(teacher))} --samples "
+                   f"{shlex.quote(str(samples))} --out {shlex.quote(str(out))} --name {name} --hidden {hidden}")
     return train_likelihood(resolve_teacher(teacher, measurement), samples, out, cfg, progress=not quiet,
-                            command=" ".join(["hepsurrogates", "likelihood", "train", *sys.argv[1:]]))
+                            command=command)
 
 
 def workspace(
