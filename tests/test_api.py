@@ -7,6 +7,8 @@ import doctest
 import importlib
 import importlib.util
 import pkgutil
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,8 +19,23 @@ ROOT = Path(__file__).resolve().parents[1]
 #: the import roots of the one distribution (pyproject's package-dir)
 PACKAGES = ("hepsurrogates", "hepsurrogates.datasets", "hepsurrogates.models", "hepsurrogates.training",
             "hepsurrogates.processors")
+
+
+def _optional_imports() -> frozenset[str]:
+    """The import names of every extra in pyproject.toml: a module that needs one of them is skipped
+    where it is absent (a processing-only installation), so a new extra cannot be forgotten here."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    names = set()
+    for requirements in extras.values():
+        for requirement in requirements:
+            name = re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0]
+            if not name.startswith("hepsurrogates"):
+                names.add(name.lower().replace("-", "_"))
+    return frozenset(names)
+
+
 #: a module whose optional dependency is absent is skipped (a processing-only installation)
-OPTIONAL = ("torch", "vegas", "numba", "scipy", "pythia8mc", "fastjet", "zuko", "pyhf", "emcee", "iminuit")
+OPTIONAL = _optional_imports()
 
 
 def _modules() -> list[str]:
