@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hepsurrogates.exceptions import MissingInputFileError, SchemaError
+from hepsurrogates.exceptions import SchemaError
+from hepsurrogates.jsonout import load_json
 
 __all__ = ["FILESET_NAME", "load_fileset", "update_fileset"]
 
@@ -33,12 +34,7 @@ def load_fileset(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
         SchemaError: it is not a mapping of dataset → {"files": {path: tree}, ...}.
     """
     p = Path(path)
-    if not p.is_file():
-        raise MissingInputFileError(f"fileset not found: {p}")
-    try:
-        data = json.loads(p.read_text())
-    except json.JSONDecodeError as err:
-        raise SchemaError(f"{p} is not valid JSON: {err}") from err
+    data = load_json(p, "fileset")
     if not isinstance(data, dict) or not data:
         raise SchemaError(f"{p}: expected a non-empty object of datasets, found {type(data).__name__}")
     for name, ds in data.items():

@@ -1,5 +1,8 @@
-"""JSON for people and scripts: numpy scalars, tuples and paths converted, NaN and ±inf written as
-null (JSON has no NaN: ``json.dumps(float("nan"))`` gives ``NaN``, which strict parsers refuse).
+"""JSON for people and scripts, in and out.
+
+Out: numpy scalars, tuples and paths converted, NaN and ±inf written as null (JSON has no NaN:
+``json.dumps(float("nan"))`` gives ``NaN``, which strict parsers refuse). In: :func:`load_json`,
+with errors that name the file and what it was meant to be.
 
 Example:
     >>> import numpy as np
@@ -17,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plain", "dumps"]
+from .exceptions import MissingInputFileError, SchemaError
+
+__all__ = ["plain", "dumps", "load_json"]
 
 
 def plain(value: Any) -> Any:
@@ -41,3 +46,19 @@ def plain(value: Any) -> Any:
 def dumps(value: Any, **kwargs: Any) -> str:
     """``json.dumps`` of :func:`plain` (``value``), refusing anything still not JSON."""
     return json.dumps(plain(value), allow_nan=False, **kwargs)
+
+
+def load_json(path: str | Path, what: str = "JSON file") -> Any:
+    """The parsed content of the JSON file ``path``; ``what`` names it in the errors.
+
+    Raises:
+        MissingInputFileError: the file does not exist.
+        SchemaError: it is not valid JSON (the message gives the parser's line and column).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise MissingInputFileError(f"{what} not found: {p}")
+    try:
+        return json.loads(p.read_text())
+    except json.JSONDecodeError as err:
+        raise SchemaError(f"{p} is not valid JSON: {err}") from err

@@ -62,7 +62,7 @@ def test_workspace_files_are_validated_with_the_path_named(tmp_path, small_spec)
         load_workspace(tmp_path / "none.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(SchemaError, match="bad.json: not valid JSON"):
+    with pytest.raises(SchemaError, match="bad.json is not valid JSON"):
         load_workspace(bad)
     broken = json.loads(json.dumps(small_spec))
     broken["channels"][0]["samples"][1]["modifiers"][1]["type"] = "normsyst"

@@ -25,19 +25,20 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
+from hepsurrogates.exceptions import InvalidArgumentError, SchemaError
 from hepsurrogates.models.bundle import CARD_SCHEMA_VERSION
 from hepsurrogates.models.ditau.fastmtt import fastmtt_mass
 from hepsurrogates.models.ditau.features import CHANNELS, FEATURE_NAMES, FEATURES
 from hepsurrogates.provenance import code_revision
 
+from ..config import JsonConfig
 from ..domain import input_domain
 from ..export import export_bundle
 from ..fit import FitConfig, FitHistory, fit, seed_everything, split_indices
@@ -70,7 +71,7 @@ class DataSpec:
 
 
 @dataclass
-class DiTauTrainConfig:
+class DiTauTrainConfig(JsonConfig):
     """Every setting of a di-τ training (JSON keys = field names)."""
 
     name: str = "ditau_mass"
@@ -100,12 +101,7 @@ class DiTauTrainConfig:
     z_data: DataSpec | None = field(default_factory=lambda: DataSpec("dy_ll", 20_000, 2))
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any], source: str = "<config>") -> DiTauTrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise InvalidArgumentError(f"{source}: unknown config keys {unknown}; known: {sorted(known)}")
-        kwargs = dict(raw)
+    def convert(cls, kwargs: dict[str, Any], source: str) -> dict[str, Any]:
         for key in ("train_data", "eval_data", "z_data"):
             value = kwargs.get(key)
             if value is None:
@@ -117,20 +113,7 @@ class DiTauTrainConfig:
                     kwargs[key] = [DataSpec(**v) for v in (value if isinstance(value, list) else [value])]
             except TypeError as err:
                 raise InvalidArgumentError(f"{source}: {key}: {err}") from None
-        cfg = cls(**kwargs)
-        cfg.validate(source)
-        return cfg
-
-    @classmethod
-    def from_json(cls, path: str | Path) -> DiTauTrainConfig:
-        p = Path(path)
-        if not p.is_file():
-            raise MissingInputFileError(f"training config not found: {p}")
-        try:
-            raw = json.loads(p.read_text())
-        except json.JSONDecodeError as err:
-            raise SchemaError(f"{p} is not valid JSON: {err}") from err
-        return cls.from_dict(raw, str(p))
+        return kwargs
 
     def validate(self, source: str = "<config>") -> None:
         if self.loss not in LOSSES:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
+from hepsurrogates.exceptions import InvalidArgumentError
 from hepsurrogates.models.bundle import CARD_SCHEMA_VERSION
 from hepsurrogates.models.mem.features import FEATURE_NAMES, FEATURE_UNITS, HZA_PARAMETER_UNITS, HZA_PARAMETERS
 from hepsurrogates.provenance import code_revision
 
+from ..config import JsonConfig
 from ..domain import input_domain
 from ..export import export_bundle, torch_onnx_max_deviation
 from ..fit import FitConfig, FitHistory, fit, seed_everything, split_indices
@@ -71,7 +72,7 @@ _OUTPUT_ACTIVATIONS = ("linear", "selu", "elu")
 
 
 @dataclass
-class MEMTrainConfig:
+class MEMTrainConfig(JsonConfig):
     """Every setting of a MEM training (JSON keys = field names; ``None`` = published default)."""
 
     hypothesis: str = "DY"
@@ -101,37 +102,6 @@ class MEMTrainConfig:
     log_momenta: bool | None = None
     #: symmetries of the weight to augment with (None: :data:`.mem_symmetries.SYMMETRIES`; [] = none)
     symmetries: list[str] | None = None
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any], source: str = "<config>") -> MEMTrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise InvalidArgumentError(f"{source}: unknown config keys {unknown}; known: {sorted(known)}")
-        cfg = cls(**raw)
-        cfg.validate(source)
-        return cfg
-
-    @classmethod
-    def from_json(cls, path: str | Path) -> MEMTrainConfig:
-        p = Path(path)
-        if not p.is_file():
-            raise MissingInputFileError(f"training config not found: {p}")
-        try:
-            raw = json.loads(p.read_text())
-        except json.JSONDecodeError as err:
-            raise SchemaError(f"{p} is not valid JSON: {err}") from err
-        if not isinstance(raw, dict):
-            raise SchemaError(f"{p}: expected a JSON object of settings")
-        return cls.from_dict(raw, str(p))
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self, path: str | Path) -> Path:
-        p = Path(path)
-        p.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        return p
 
     def validate(self, source: str = "<config>") -> None:
         if self.hypothesis not in HYPOTHESES:

@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
+from hepsurrogates.exceptions import InvalidArgumentError, SchemaError
+from hepsurrogates.jsonout import load_json
 
 __all__ = ["load_workspace", "WorkspaceLikelihood", "workspace_sha256"]
 
@@ -46,14 +47,8 @@ def load_workspace(path: str | Path) -> Any:
             the document and pyhf's reason).
     """
 
-    p = Path(path)
-    if not p.is_file():
-        raise MissingInputFileError(f"pyhf workspace not found: {p}")
-    try:
-        spec = json.loads(p.read_text())
-    except json.JSONDecodeError as err:
-        raise SchemaError(f"{p}: not valid JSON ({err})") from err
-    return workspace_from_spec(spec, source=str(p))
+    spec = load_json(path, "pyhf workspace")
+    return workspace_from_spec(spec, source=str(path))
 
 
 def workspace_from_spec(spec: Any, source: str = "<workspace>") -> Any:
