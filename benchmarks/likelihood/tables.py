@@ -71,6 +71,32 @@ def tables(results: dict[str, Any]) -> dict[str, str]:
             f"\n\nLargest bound difference: {b['max_abs_bound_difference_same_draws']:.4f} on the same draws, "
             f"{b['max_abs_bound_difference_own_mcmc']:.4f} with the surrogate's own chains."
         )
+    d = results.get("likelihood_toy_importance")
+    if d is not None:
+        rows = []
+        for k, ex in enumerate(d["exact"][0]["intervals"]):
+            cred = str(ex["credibility"])
+            pub = d["published"][cred]
+            spread = max(d["exact_seed_spread"][k])
+            mc = d.get("emcee_de")
+            rows.append([
+                f"{100 * ex['credibility']:.2f} %", _interval(ex) + f" ± {spread / 2:.3f}",
+                _interval(d["surrogate_same_draws"]["intervals"][k]),
+                _interval(mc["rao_blackwell"][k]) if mc else "not run",
+                f"[{pub['hpdi'][0]}, {pub['hpdi'][1]}] ({pub['upper_exact']}); DNN ({pub['upper_dnn']})",
+            ])
+        n_seeds = len(d["exact"])
+        out[f"Bayesian intervals from independent importance samples (`{d['command']}`)"] = _md(
+            ["credibility", f"exact, importance sample (± half the spread of {n_seeds} seeds)",
+             "surrogate, same draws", "exact, emcee (DEMove)", "published exact; DNN upper"], rows,
+        ) + (
+            f"\n\n{d['draws']:_} draws per seed, effective sample size ".replace("_", " ")
+            + f"{d['exact'][0]['ess']:_.0f}".replace("_", " ") + "; largest |exact − published| (seed mean) "
+            f"{d['max_abs_exact_minus_published']:.3f}; largest |surrogate − exact| on the same draws "
+            f"{d['max_abs_surrogate_minus_exact']:.3f}"
+            + (f"; largest |emcee − importance| {d['max_abs_emcee_minus_importance']:.3f}" if "emcee_de" in d else "")
+            + "."
+        )
     w = results.get("likelihood_ditau")
     if w is not None:
         t, c = w["t_mu"], w["cls_upper_limit_95"]

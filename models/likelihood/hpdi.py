@@ -211,9 +211,16 @@ def _cumulative(grid: np.ndarray, density: np.ndarray) -> np.ndarray:
 
 
 def hpdi_from_density(grid: np.ndarray, density: np.ndarray, p: float) -> tuple[float, float]:
-    """The HPDI of a density on a grid: the level c with ∫_{π ≥ c} π = p, bounds interpolated."""
+    """The HPDI of a density on a grid: the level c with ∫_{π ≥ c} π = p, bounds interpolated.
+
+    The density is first interpolated linearly onto a grid ten times finer: the enclosed mass is a
+    step function of the level (it changes when a grid point enters the region), so on the
+    original grid one bound would sit exactly on a grid point.
+    """
     grid = np.asarray(grid, dtype=np.float64)
-    density = np.asarray(density, dtype=np.float64)
+    fine = np.linspace(grid[0], grid[-1], 10 * (len(grid) - 1) + 1)
+    density = np.interp(fine, grid, np.asarray(density, dtype=np.float64))
+    grid = fine
 
     def mass(level: float) -> float:
         clipped = np.where(density >= level, density, 0.0)

@@ -18,9 +18,14 @@ Independent runs start from their own seeds; their agreement is measured by
   :math:`W` the mean within-run variance and :math:`B/n` the variance of the run means,
   :math:`\hat R = \sqrt{((n-1)/n\,W + B/n)/W}`; converged runs give :math:`\hat R < 1.01`.
 
-The default proposal is emcee's differential-evolution mixture (80 % DEMove, 20 %
-DESnookerMove), which decorrelates the 95-parameter toy about twice as fast per step as the
-stretch move (measured: τ ≈ 170 against ≈ 380 steps, 192 walkers).
+The default proposal is emcee's differential-evolution move (``DEMove``, ter Braak 2006) alone.
+The DE + snooker mixture (80 % ``DEMove``, 20 % ``DESnookerMove``) used before is wrong in emcee
+3.1.6, the current release: its snooker direction is not a unit vector and its Metropolis factor is
+half the right one (fixed upstream in dfm/emcee PR #531, not yet released), so the chain does not
+sample the target. Measured on a 30-dimensional standard normal (96 walkers, 2 000 steps kept):
+mean variance 0.775 with the mixture against 0.992 with ``DEMove`` alone (a test holds the
+default within 5 %); on the 95-parameter toy the mixture's HPDI were ≈ 20 % narrower than the
+independent importance sample's (:mod:`.importance`), which reproduces the published table.
 
 emcee is imported inside the functions (processing needs onnxruntime only).
 """
@@ -58,7 +63,7 @@ def _moves(name: str) -> Any:
     import emcee
 
     if name == "de":
-        return [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
+        return emcee.moves.DEMove()
     if name == "stretch":
         return emcee.moves.StretchMove()
     raise InvalidArgumentError(f"unknown MCMC move {name!r}; choose 'de' or 'stretch'")
