@@ -97,7 +97,7 @@ def extract_mass(edges: np.ndarray, content: np.ndarray) -> tuple[float, float, 
         return float("nan"), float("nan"), float("nan"), float("nan")
     density = content / np.diff(edges)
     k = int(np.argmax(density))
-    mass = 0.5 * (edges[k] + edges[k + 1])
+    mass = float(0.5 * (edges[k] + edges[k + 1]))
     q16, _, q84 = _quantiles(edges, content, (0.16, 0.50, 0.84))
     return mass, float(np.sqrt(0.5 * ((q84 - mass) ** 2 + (mass - q16) ** 2))), q16, q84
 
