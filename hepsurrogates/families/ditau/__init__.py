@@ -21,6 +21,8 @@ FAMILY = FamilySpec(
         ColumnSpec("mTauTau", "GeV", "m_ML: the di-tau system mass estimated by the network", bundle="ditau_mass"),
         ColumnSpec("mTauTauFastMTT", "GeV", "the FastMTT di-tau mass (the baseline algorithm)", learned=False,
                    teacher=None),
+        ColumnSpec("mTauTauSVfit", "GeV", "the ClassicSVfit di-tau mass (the seed's baseline; slow, for validation)",
+                   learned=False, teacher=None),
     ),
     bundles=("ditau_mass",),
     options=(
@@ -31,6 +33,8 @@ FAMILY = FamilySpec(
                    default=False, type="flag"),
         OptionSpec(("--fastmtt-variant",), "fastmtt_variant", ("run",), "FastMTT version: '2019' (MET x mass "
                    "likelihood) or '2018' (with the pX/pY terms)", default="2019", choices=("2019", "2018")),
+        OptionSpec(("--with-svfit",), "with_svfit", ("run",), "also attach the ClassicSVfit mass (~45 ms per event, "
+                   "for validation)", default=False, type="flag"),
         OptionSpec(("--samples-dir",), "samples_dir", ("train",), "where the config's samples are found, or "
                    "generated when absent", default="samples"),
     ),
