@@ -28,7 +28,6 @@ into the card; nothing is dropped silently.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -42,6 +41,7 @@ import numpy as np
 from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError, SchemaError
 from hepsurrogates.families.mem.llbb import select_llbb
 from hepsurrogates.fileset import load_fileset
+from hepsurrogates.jsonout import load_json
 from hepsurrogates.models.mem.features import FEATURE_NAMES, HZA_PARAMETERS, mem_feature_matrix
 from hepsurrogates.nanoio import open_events
 
@@ -220,10 +220,7 @@ def _read_manifest(teacher_dir: Path) -> dict[str, Any]:
     path = teacher_dir / "manifest.json"
     if not path.is_file():
         raise MissingInputFileError(f"{teacher_dir} has no manifest.json: not the output of 'hepsurrogates teach mem'")
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise SchemaError(f"{path} is not valid JSON: {err}") from err
+    return load_json(path, "teacher manifest")
 
 
 def _taught_ranges(manifest: Mapping[str, Any], dataset: str) -> dict[str, list[tuple[int, int]]]:
