@@ -41,6 +41,9 @@ from hepsurrogates.exceptions import InvalidArgumentError
 
 from .svfit_integrand import SVfitEvent, evaluate, make_event
 
+#: the examples above integrate with vegas (an optional dependency, imported when a mass is computed)
+__doctest_requires__ = ("vegas",)
+
 __all__ = ["SVfitResult", "mass_histogram_edges", "extract_mass", "svfit_integrate", "svfit_mass_one", "svfit_mass",
            "DEFAULT_N_EVAL"]
 
