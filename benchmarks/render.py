@@ -57,10 +57,12 @@ def _family_module(name: str) -> ModuleType | None:
 
 
 def family_tables() -> dict[str, ModuleType]:
-    """The families whose benchmark folder has a ``tables.py``, by name (registry order)."""
+    """The benchmark folders with a ``tables.py``, by name: the registered families in registry order,
+    then the folders of families still being built (``ratio``), sorted."""
     from hepsurrogates.families import REGISTRY
 
-    return {name: m for name in REGISTRY if (m := _family_module(name)) is not None}
+    others = sorted(p.parent.name for p in (ROOT / "benchmarks").glob("*/tables.py") if p.parent.name not in REGISTRY)
+    return {name: m for name in (*REGISTRY, *others) if (m := _family_module(name)) is not None}
 
 
 def sample_tables(results: dict[str, Any]) -> dict[str, str]:

@@ -49,6 +49,7 @@ class ChunkTask:
     n_events: int
     first_event: int
     path: str
+    detector_replica: int = 0
 
 
 @dataclass
@@ -71,10 +72,15 @@ class GenerationResult:
     wall_seconds: float = 0.0
 
 
-def chunk_seeds(seed: int, chunk: int) -> tuple[int, np.random.SeedSequence]:
-    """(Pythia seed, detector SeedSequence) of chunk ``chunk`` of a sample seeded ``seed``."""
+def chunk_seeds(seed: int, chunk: int, detector_replica: int = 0) -> tuple[int, np.random.SeedSequence]:
+    """(Pythia seed, detector SeedSequence) of chunk ``chunk`` of a sample seeded ``seed``.
+
+    ``detector_replica`` R > 0 keeps the Pythia seed (the same generated events) and gives the
+    detector an independent stream (spawn key ``(chunk, 1, R)``): a second "full simulation" of
+    the same gen-level events, the teacher-vs-teacher floor of the fastsim family's metrics."""
     state = np.random.SeedSequence(seed, spawn_key=(chunk, 0)).generate_state(1, dtype=np.uint32)[0]
-    return int(state) % MAX_PYTHIA_SEED + 1, np.random.SeedSequence(seed, spawn_key=(chunk, 1))
+    key = (chunk, 1) if detector_replica == 0 else (chunk, 1, int(detector_replica))
+    return int(state) % MAX_PYTHIA_SEED + 1, np.random.SeedSequence(seed, spawn_key=key)
 
 
 _progress_queue: Any = None
@@ -97,7 +103,7 @@ def run_chunk(task: ChunkTask, progress: Callable[[int], None] | None = None) ->
         progress = _progress_queue.put
     spec = get_sample(task.sample)
     settings = [*spec.pythia_settings(task.options), *task.extra_settings]
-    pythia_seed, detector_seed = chunk_seeds(task.seed, task.chunk)
+    pythia_seed, detector_seed = chunk_seeds(task.seed, task.chunk, task.detector_replica)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     hooks = (lambda py: spec.hooks(py, task.options)) if spec.hooks is not None else None
@@ -117,7 +123,7 @@ def run_chunk(task: ChunkTask, progress: Callable[[int], None] | None = None) ->
     provenance = provenance_record(
         sample=task.sample, options=task.options, pythia_settings=run.settings,
         seed=task.seed, chunk=task.chunk, pythia_seed=pythia_seed,
-        detector_seed={"entropy": task.seed, "spawn_key": [task.chunk, 1]},
+        detector_seed={"entropy": task.seed, "spawn_key": list(detector_seed.spawn_key)},
         detector_version=DETECTOR_VERSION, n_events=task.n_events,
         sigma_gen_mb=raw.sigma_gen_mb, sigma_err_mb=raw.sigma_err_mb,
     )
@@ -138,8 +144,11 @@ def _check_output_dir(out_dir: Path) -> None:
 
 
 def plan_chunks(sample: str, n_events: int, seed: int, out_dir: Path, chunk_size: int,
-                options: Mapping[str, float], extra_settings: Sequence[str]) -> list[ChunkTask]:
-    """The chunk tasks of a sample (deterministic file names and event numbers)."""
+                options: Mapping[str, float], extra_settings: Sequence[str],
+                detector_replica: int = 0) -> list[ChunkTask]:
+    """The chunk tasks of a sample (deterministic file names and event numbers; a detector replica
+    R > 0 writes ``<sample>_<seed>_r<R>_<chunk>.root``)."""
+    tag = f"{seed}" if detector_replica == 0 else f"{seed}_r{detector_replica}"
     n_chunks = math.ceil(n_events / chunk_size)
     tasks = []
     for k in range(n_chunks):
@@ -147,7 +156,7 @@ def plan_chunks(sample: str, n_events: int, seed: int, out_dir: Path, chunk_size
         tasks.append(ChunkTask(
             sample=sample, options=dict(options), extra_settings=tuple(extra_settings), seed=seed,
             chunk=k, n_events=n_k, first_event=k * chunk_size + 1,
-            path=str(out_dir / f"{sample}_{seed}_{k:04d}.root"),
+            path=str(out_dir / f"{sample}_{tag}_{k:04d}.root"), detector_replica=int(detector_replica),
         ))
     return tasks
 
@@ -162,8 +171,12 @@ def generate(
     options: Mapping[str, float] | None = None,
     extra_settings: Sequence[str] = (),
     progress: bool = True,
+    detector_replica: int = 0,
 ) -> GenerationResult:
     """Generate ``n_events`` of ``sample`` into ``out_dir`` and update its ``fileset.json``.
+
+    ``detector_replica`` R > 0 generates the same events as R = 0 (same seed, options and chunk
+    size) through an independent detector smearing (:func:`chunk_seeds`).
 
     Raises:
         UnknownSampleError, InvalidArgumentError: bad arguments (nothing is written).
@@ -178,6 +191,9 @@ def generate(
         raise InvalidArgumentError(f"the seed must be an integer in [0, 2^63), got {seed!r}")
     if workers < 1:
         raise InvalidArgumentError(f"workers must be >= 1, got {workers}")
+    if isinstance(detector_replica, bool) or not isinstance(detector_replica, (int, np.integer)) \
+            or detector_replica < 0:
+        raise InvalidArgumentError(f"the detector replica must be an integer >= 0, got {detector_replica!r}")
     chunk_size = int(chunk_size or spec.default_chunk_size)
     if chunk_size <= 0:
         raise InvalidArgumentError(f"chunk size must be positive, got {chunk_size}")
@@ -185,7 +201,8 @@ def generate(
     spec.pythia_settings(resolved)  # validates the options before any work
     out = Path(out_dir).resolve()
     _check_output_dir(out)
-    tasks = plan_chunks(sample, int(n_events), int(seed), out, chunk_size, resolved, extra_settings)
+    tasks = plan_chunks(sample, int(n_events), int(seed), out, chunk_size, resolved, extra_settings,
+                        int(detector_replica))
 
     from tqdm.auto import tqdm
 
@@ -215,11 +232,12 @@ def generate(
     files = [Path(r.path) for r in results]
     metadata = {
         "sample": sample, "seed": int(seed), "n_events": int(n_events), "chunk_size": chunk_size,
-        "options": resolved, "extra_settings": list(extra_settings),
+        "options": resolved, "extra_settings": list(extra_settings), "detector_replica": int(detector_replica),
         # Pythia's estimate; null where the sample reshapes the cross section (flat mass)
         "xsec_pb": sigma_pb if spec.physical_xsec else None,
     }
-    fileset = update_fileset(out, sample, files, metadata)
+    dataset = sample if detector_replica == 0 else f"{sample}_r{int(detector_replica)}"
+    fileset = update_fileset(out, dataset, files, metadata)
     return GenerationResult(sample, files, fileset, int(n_events), timings,
                             sigma_pb if spec.physical_xsec else float("nan"), wall)
 

@@ -95,10 +95,13 @@ def _families_page() -> str:
         lines += [f"## `{name}`: {f.title}", "", f.description, "", f"Reference: {f.reference}", "",
                   "| column | unit | meaning | learns | bundle |", "|---|---|---|---|---|"]
         for c in f.columns:
-            teacher = f"`Teacher_{c.teacher_column}`" if c.teacher_column else "(not learned)"
+            teacher = f"`Teacher_{c.teacher_column}`" if c.teacher_column else (
+                "(not learned; flagged)" if c.has_domain_flag else "(not learned)")
             lines.append(f"| `Surrogate_{c.name}` | {c.unit or '1'} | {c.description} | {teacher} | "
                          f"{c.bundle or ''} |")
-        lines += ["", "Learned columns come with `Surrogate_<name>_inDomain`.", ""]
+        lines += ["", "Learned (and flagged) columns come with `Surrogate_<name>_inDomain`.", ""]
+        if f.collections:
+            lines += ["Collections: " + ", ".join(f"`{c}_*`" for c in f.collections) + ".", ""]
         if f.options:
             lines += ["| option | commands | default | meaning |", "|---|---|---|---|"]
             for o in f.options:

@@ -69,7 +69,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     result = generate(
         args.sample, n_events=args.events, seed=args.seed, out_dir=args.out,
         workers=args.workers, chunk_size=args.chunk_size, options=dict(args.option or []),
-        extra_settings=args.pythia or (), progress=not args.quiet,
+        extra_settings=args.pythia or (), progress=not args.quiet, detector_replica=args.detector_replica,
     )
     _print_json({
         "sample": result.sample, "events": result.n_events, "files": len(result.files),
@@ -96,6 +96,9 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
                    help="sample option, e.g. mll_min=60 (repeatable)")
     p.add_argument("--pythia", action="append", metavar="SETTING",
                    help="extra Pythia setting, e.g. 'PartonLevel:MPI = off' (repeatable)")
+    p.add_argument("--detector-replica", type=int, default=0, metavar="R",
+                   help="R > 0: the same generated events (same seed) through an independent detector smearing "
+                        "(dataset <sample>_r<R> in the fileset)")
     p.add_argument("--list", action="store_true", help="list the samples and their options, and exit")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=_cmd_generate)
@@ -193,7 +196,7 @@ def _train_examples(name: str) -> str:
     if name == "mem":
         return ("example:\n  hepsurrogates train mem --config models/shipped/mem_dy.train.json "
                 "--data F1 F2 --teacher T1 T2 --out bundles")
-    return (f"example:\n  hepsurrogates train {name} --config models/shipped/ditau_mass.train.json "
+    return (f"example:\n  hepsurrogates train {name} --config models/shipped/{get_family(name).bundles[0]}.train.json "
             "--out models/shipped")
 
 

@@ -70,7 +70,9 @@ def _help(opt: OptionSpec, owners: Sequence[str]) -> str:
         text = f"[{', '.join(owners)}] {text}"
     if opt.default is not None and opt.type != "flag" and "default" not in opt.help:
         text += f" (default: {format_default(opt.default)})"
-    return text
+    # the parser's default is None ("not given"); "%(default).0s" prints nothing and tells argparse's
+    # ArgumentDefaultsHelpFormatter not to append "(default: None)" after the family's own default
+    return text + "%(default).0s"
 
 
 def add_family_options(parser: argparse.ArgumentParser, command: str, families: Sequence[str]) -> None:

@@ -44,7 +44,7 @@ from hepsurrogates.models.domain import in_domain
 from .guard import finite_guard
 from .skim import SkimFormat, is_dask, skim_columns, write_skim
 
-__all__ = ["Attached", "FamilyAttacher", "SurrogateProcessor", "domain_flag", "event_source"]
+__all__ = ["Attached", "FamilyAttacher", "SurrogateProcessor", "domain_flag", "event_source", "single_bundle"]
 
 
 @dataclass
@@ -80,6 +80,22 @@ def event_source(events: Any) -> str:
     if files:
         return f"{dataset}: one of its {len(files)} files ({', '.join(files[:3])}{', ...' if len(files) > 3 else ''})"
     return str(dataset)
+
+
+def single_bundle(bundles: Sequence[ModelBundle], family: str, shipped: str) -> ModelBundle:
+    """The one bundle a family's attacher takes: the user's (at most one), else the shipped ``shipped``.
+
+    Raises:
+        InvalidArgumentError: more than one bundle given.
+    """
+    if len(bundles) > 1:
+        raise InvalidArgumentError(f"{family} takes one bundle, got {len(bundles)}: "
+                                   + ", ".join(str(b.path or b.name) for b in bundles))
+    if bundles:
+        return bundles[0]
+    from hepsurrogates.models.shipped import load_shipped
+
+    return load_shipped(shipped, family=family)
 
 
 def domain_flag(bundle: ModelBundle, columns: Sequence[Any], valid: Any) -> Any:
@@ -142,9 +158,10 @@ class FamilyAttacher(ABC):
 
     @property
     def domain_fields(self) -> list[str]:
-        """The learned fields, each of which comes with ``<field>_inDomain`` (from the registry)."""
+        """The fields that come with ``<field>_inDomain``: the learned ones and those the registry
+        flags (:attr:`~hepsurrogates.families.ColumnSpec.has_domain_flag`)."""
         spec = get_family(self.family)
-        return [f for f in self.output_fields if spec.column(f).learned]
+        return [f for f in self.output_fields if spec.column(f).has_domain_flag]
 
 
 class SurrogateProcessor(processor.ProcessorABC):
@@ -203,10 +220,11 @@ class SurrogateProcessor(processor.ProcessorABC):
         attached: dict[str, Attached] = {}
         current = events
         for a in self.attachers:
-            att = a.attach(current)
-            # object-level finiteness of every branch the family's inputs read (processors/guard.py):
-            # every column depends on the check, so no path computes a column without it
+            # object-level finiteness of every branch the family's inputs read (processors/guard.py),
+            # first (an eager chunk is checked before any network runs); every column depends on the
+            # check, so no path computes a column without it
             ok = finite_guard(current, a.input_branches, a.family, event_source(current))
+            att = a.attach(current)
             att.columns = {k: ak.mask(v, ok) for k, v in att.columns.items()}
             att.in_domain = {k: ak.mask(v, ok) for k, v in att.in_domain.items()}
             att.selected = att.selected & ok

@@ -30,8 +30,8 @@ def test_demo_runs_every_family_in_one_pass(tmp_path):
     assert "Z->tautau" in proc.stdout and "AUC" in proc.stdout
     assert "Port 8787 is already in use" not in proc.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["families"] == ["ditau", "mem"]
-    assert set(summary["datasets"]) == {"htautau", "dy_ll", "ttbar_dilepton", "dy_jets"}
+    assert summary["families"] == ["ditau", "fastsim", "mem"]
+    assert set(summary["datasets"]) == {"htautau", "dy_ll", "wjets_munu", "ttbar_dilepton", "dy_jets"}
     h = summary["datasets"]["htautau"]
     assert h["entries"] == 2000 and h["families"]["ditau"]["selected"] > 400
     ditau = summary["report"]["ditau"]
@@ -43,11 +43,16 @@ def test_demo_runs_every_family_in_one_pass(tmp_path):
     assert mem["ttbar_dilepton"]["llbb_events"] > 200 and mem["dy_jets"]["llbb_events"] > 50
     assert mem["auc_D"] > 0.8  # D separates the held-out tt from Drell-Yan + jets events
     assert mem["ttbar_dilepton"]["median_log10_D"] > mem["dy_jets"]["median_log10_D"]
+    fast = summary["report"]["fastsim"]["wjets_munu"]
+    eff = fast["selection_efficiency"]
+    assert fast["events"] > 700 and fast["in_domain_fraction"] > 0.9
+    assert abs(eff["FastSim"] - eff["full simulation"]) < 0.05  # the W + jet selection on held-out events
+    assert abs(fast["median_mt_gev"]["FastSim"] - fast["median_mt_gev"]["full simulation"]) < 4.0
     skims = sorted((out / "skim").glob("*.root"))
     assert skims and all(len(open_events(f)) > 0 for f in skims)
     assert (out / "hists.pkl").stat().st_size > 0
     assert {p.name for p in (out / "plots").glob("*.png")} == {f"{d}_{f}.png" for d in summary["datasets"]
-                                                               for f in ("ditau", "mem")}
+                                                               for f in ("ditau", "fastsim", "mem")}
 
 
 def test_run_command_on_a_fileset(tmp_path, dy_sample):

@@ -35,11 +35,12 @@ __all__ = ["backfill", "ditau_rows", "ditau_file_rows", "mem_rows", "main"]
 def ditau_rows(config: str | Path, samples_dir: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     """The train split (and the validation and test splits) of ``train ditau --config config``."""
     from .ditau.data import load_ditau_dataset
-    from .ditau.train import DiTauTrainConfig, _resolve_all
+    from .ditau.train import DiTauTrainConfig
     from .fit import split_indices
+    from .samples import resolve_all
 
     cfg = DiTauTrainConfig.from_json(config)
-    data = load_ditau_dataset(_resolve_all(cfg.train_data, Path(samples_dir), False), progress=False)
+    data = load_ditau_dataset(resolve_all(cfg.train_data, Path(samples_dir), False), progress=False)
     data = data.subset(np.nonzero((data.target >= cfg.m_min) & (data.target <= cfg.m_max))[0])
     i_train, i_val, i_test = split_indices(len(data), tuple(cfg.split), cfg.seed)
     return (data.x[i_train], {"validation": data.x[i_val], "test": data.x[i_test]},

@@ -73,6 +73,11 @@ class JsonConfig:
             raise SchemaError(f"{path}: expected a JSON object of settings")
         return cls.from_dict(raw, str(path))
 
+    @classmethod
+    def from_option(cls: type[C], path: str | Path | None) -> C:
+        """The configuration of ``--config path``, or the defaults (the published settings) without one."""
+        return cls.from_json(path) if path else cls()
+
     def validate(self, source: str = "<config>") -> None:
         """Check the values (default: nothing to check)."""
 

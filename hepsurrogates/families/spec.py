@@ -47,6 +47,9 @@ class ColumnSpec:
         teacher: the teacher column it learns (``Teacher_<teacher>``), by default its own name;
             None for a derived column (a discriminant) or a baseline algorithm.
         bundle: the bundle (by name) that computes it, when learned.
+        flagged: whether it comes with a training-domain flag ``Surrogate_<name>_inDomain``
+            (default: when it is learned); a column computed from a network's output that is not
+            itself a teacher quantity (the fastsim selection fraction) is flagged, not learned.
     """
 
     name: str
@@ -55,6 +58,12 @@ class ColumnSpec:
     learned: bool = True
     teacher: str | None = "same"
     bundle: str | None = None
+    flagged: bool | None = None
+
+    @property
+    def has_domain_flag(self) -> bool:
+        """Whether the column comes with ``<name>_inDomain``."""
+        return self.learned if self.flagged is None else self.flagged
 
     @property
     def teacher_column(self) -> str | None:

@@ -6,6 +6,8 @@
   with the filesets and teacher outputs it makes)
 * ``mem_tt``, ``mem_hza``: as ``mem_dy`` with ``--hypothesis TT`` / ``HZA`` (``mem_tt.train.json``,
   ``mem_hza.train.json``)
+* ``fastsim_wjets_flow``, ``fastsim_wjets_gauss``: ``hepsurrogates train fastsim --config
+  models/shipped/<name>.train.json --out models/shipped`` (generating the samples when absent)
 * ``likelihood_toy``: ``hepsurrogates likelihood sample`` then ``hepsurrogates likelihood train`` with
   the options of ``likelihood_toy.train.json``
 

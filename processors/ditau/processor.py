@@ -45,7 +45,7 @@ from hepsurrogates.models.ditau.features import (
 from hepsurrogates.models.ditau.svfit import svfit_mass
 from hepsurrogates.models.onnx_column import OnnxColumn
 
-from ..base import Attached, FamilyAttacher, SurrogateProcessor, domain_flag
+from ..base import Attached, FamilyAttacher, SurrogateProcessor, domain_flag, single_bundle
 from ..skim import SkimFormat
 
 __all__ = ["DiTauAttacher", "DiTauMassProcessor", "FastMTTColumn", "SVfitColumn", "SKIM_COLLECTIONS",
@@ -237,14 +237,6 @@ def attacher_from_options(bundles: Sequence[ModelBundle] = (), selection: str = 
     Raises:
         InvalidArgumentError: more than one ditau bundle given.
     """
-    if len(bundles) > 1:
-        raise InvalidArgumentError(f"ditau takes one bundle, got {len(bundles)}: "
-                                   + ", ".join(str(b.path or b.name) for b in bundles))
-    if bundles:
-        bundle = bundles[0]
-    else:
-        from hepsurrogates.models.shipped import load_shipped
-
-        bundle = load_shipped("ditau_mass", family="ditau")
-    return DiTauAttacher(bundle, selection=selection, with_fastmtt=with_fastmtt, fastmtt_variant=fastmtt_variant,
+    return DiTauAttacher(single_bundle(bundles, "ditau", "ditau_mass"), selection=selection, with_fastmtt=with_fastmtt,
+                         fastmtt_variant=fastmtt_variant,
                          threads=threads, with_svfit=with_svfit)

@@ -71,3 +71,24 @@ def test_jet_threshold_option_is_checked():
     with pytest.raises(InvalidArgumentError, match="jet_pt_min"):
         spec.pythia_settings(spec.resolve_options({"jet_pt_min": 1.0}))
     assert "PhaseSpace:pTHatMin = 50" in spec.pythia_settings(spec.resolve_options({"jet_pt_min": 50.0}))
+
+
+def test_a_detector_replica_smears_the_same_events_again(tmp_path):
+    """--detector-replica: the same Pythia events (gen level identical), an independent detector."""
+    import json
+
+    import uproot
+
+    a = generate("wjets_munu", 80, seed=23, out_dir=tmp_path, workers=1, chunk_size=80, progress=False)
+    b = generate("wjets_munu", 80, seed=23, out_dir=tmp_path, workers=1, chunk_size=80, progress=False,
+                 detector_replica=1)
+    assert b.files[0].name == "wjets_munu_23_r1_0000.root"
+    assert sorted(json.loads(a.fileset.read_text())) == ["wjets_munu", "wjets_munu_r1"]
+    ta, tb = uproot.open(a.files[0])["Events"], uproot.open(b.files[0])["Events"]
+    for branch in ("event", "GenPart_pt", "GenPart_pdgId", "GenJet_pt", "GenMET_pt"):
+        assert ak.all(ta[branch].array() == tb[branch].array()), branch
+    met_a, met_b = ta["MET_pt"].array(library="np"), tb["MET_pt"].array(library="np")
+    assert not np.allclose(met_a, met_b)  # another smearing
+    assert abs(np.mean(met_a) - np.mean(met_b)) < 0.3 * np.std(met_a)  # of the same detector
+    with pytest.raises(InvalidArgumentError, match="detector replica"):
+        generate("wjets_munu", 10, seed=23, out_dir=tmp_path, detector_replica=-1, progress=False)

@@ -20,9 +20,10 @@ import awkward as ak
 import numpy as np
 
 from hepsurrogates.exceptions import MissingBranchError, SchemaError
-from hepsurrogates.fileset import load_fileset
 from hepsurrogates.models.ditau.features import FEATURE_NAMES, ditau_inputs
 from hepsurrogates.nanoio import open_events
+
+from ..samples import files_from
 
 __all__ = ["DiTauDataset", "load_ditau_dataset", "files_from"]
 
@@ -61,22 +62,6 @@ class DiTauDataset:
             legs = {k[5:]: z[k] for k in z.files if k.startswith("legs_")}
             return cls(x=z["x"], target=z["target"], channel=z["channel"], lhe_tautau=z["lhe_tautau"],
                        legs=legs, n_read=int(z["n_read"]))
-
-
-def files_from(data: str | Path | Sequence[str | Path], dataset: str | None = None) -> list[str]:
-    """ROOT files from a fileset JSON (optionally one dataset of it), a directory or a list."""
-    if isinstance(data, (str, Path)):
-        p = Path(data)
-        if p.suffix == ".json":
-            fileset = load_fileset(p)
-            names = [dataset] if dataset else sorted(fileset)
-            if dataset and dataset not in fileset:
-                raise SchemaError(f"{p} has no dataset {dataset!r} (datasets: {sorted(fileset)})")
-            return sorted(f for n in names for f in fileset[n]["files"])
-        if p.is_dir():
-            return sorted(str(f) for f in p.glob("*.root"))
-        return [str(p)]
-    return [str(f) for f in data]
 
 
 def _target(events: ak.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from hepsurrogates.exceptions import InvalidArgumentError, SchemaError
+from hepsurrogates.exceptions import InvalidArgumentError
 from hepsurrogates.models.bundle import CARD_SCHEMA_VERSION
 from hepsurrogates.models.ditau.fastmtt import fastmtt_mass
 from hepsurrogates.models.ditau.features import CHANNELS, FEATURE_NAMES, FEATURES
@@ -43,31 +42,15 @@ from ..domain import input_domain
 from ..export import export_bundle
 from ..fit import FitConfig, FitHistory, fit, seed_everything, split_indices
 from ..networks import Destandardize, Standardize, Surrogate, count_parameters, mlp, mlp_flops
+from ..samples import DataSpec, one_fileset, resolve, resolve_all
 from .calibration import PiecewiseLinear, fit_response_calibration
-from .data import DiTauDataset, files_from, load_ditau_dataset
+from .data import DiTauDataset, load_ditau_dataset
 from .losses import LOSSES
 from .preprocess import DiTauFrame
 from .report import make_plots, summary_metrics, z_peak_metrics
 
 __all__ = ["DataSpec", "DiTauTrainConfig", "DiTauTrainResult", "train_ditau", "build_ditau_model", "fastmtt_for",
            "train_from_options"]
-
-
-@dataclass
-class DataSpec:
-    """A sample to read (``fileset``) or, when absent, to generate with these settings
-    (``options``: the sample's generator options, e.g. ``{"mass_max": 250}``)."""
-
-    sample: str
-    events: int
-    seed: int
-    chunk_size: int = 4000
-    options: dict[str, float] | None = None
-    fileset: str | None = None
-
-    def directory(self, samples_dir: Path) -> Path:
-        opts = "".join(f"_{k}{v:g}" for k, v in sorted((self.options or {}).items()))
-        return samples_dir / f"{self.sample}_seed{self.seed}_n{self.events}{opts}"
 
 
 @dataclass
@@ -160,36 +143,6 @@ def fastmtt_for(data: DiTauDataset, variant: str = "2019") -> np.ndarray:
     )
 
 
-def _resolve_all(specs: list[DataSpec], samples_dir: Path, progress: bool) -> list[str]:
-    return [f for spec in specs for f in _resolve(spec, samples_dir, progress)]
-
-
-def _resolve(spec: DataSpec, samples_dir: Path, progress: bool) -> list[str]:
-    if spec.fileset:
-        return files_from(spec.fileset, spec.sample)
-    target = spec.directory(samples_dir)
-    fileset = target / "fileset.json"
-    if not fileset.is_file():
-        if target.exists() and any(target.iterdir()):
-            raise SchemaError(
-                f"{target} holds files but no fileset.json: a generation is running there or did "
-                "not finish; wait for it or remove the directory"
-            )
-        from hepsurrogates.datasets import generate
-
-        generate(
-            spec.sample,
-            spec.events,
-            seed=spec.seed,
-            out_dir=target,
-            workers=max(1, os.cpu_count() or 1),
-            chunk_size=spec.chunk_size,
-            options=spec.options,
-            progress=progress,
-        )
-    return files_from(fileset, spec.sample)
-
-
 def flattening_weights(mass: np.ndarray, lo: float, hi: float, width: float) -> np.ndarray:
     """1/N(bin) sample weights that make the mass spectrum flat, normalised to mean 1."""
     edges = np.arange(lo, hi + width, width)
@@ -250,7 +203,7 @@ def train_ditau(
         if train_fileset is None
         else [DataSpec(cfg.train_data[0].sample, 0, cfg.seed, fileset=train_fileset)]
     )
-    data = load_ditau_dataset(_resolve_all(train_specs, samples, progress), cache_dir=cache, progress=progress)
+    data = load_ditau_dataset(resolve_all(train_specs, samples, progress), cache_dir=cache, progress=progress)
     inside = (data.target >= cfg.m_min) & (data.target <= cfg.m_max)
     data = data.subset(np.nonzero(inside)[0])
     if len(data) < 100:
@@ -321,7 +274,7 @@ def train_ditau(
     }
     plot_true, plot_est, eval_n = test.target, None, 0
     if cfg.eval_data is not None:
-        ev = load_ditau_dataset(_resolve_all(cfg.eval_data, samples, progress), cache_dir=cache, progress=progress)
+        ev = load_ditau_dataset(resolve_all(cfg.eval_data, samples, progress), cache_dir=cache, progress=progress)
         ev = ev.subset(np.nonzero((ev.target >= cfg.m_min) & (ev.target <= cfg.m_max))[0])
         est = {"m_ML": _predict(model, ev.x), "FastMTT": fastmtt_for(ev, cfg.fastmtt_variant)}
         metrics["independent_sample"] = summary_metrics(ev.target, est, ev.channel)
@@ -340,7 +293,7 @@ def train_ditau(
         plot_est = {"m_ML": _predict(model, test.x), "FastMTT": fastmtt_for(test, cfg.fastmtt_variant)}
     z_est = z_true = None
     if cfg.z_data is not None:
-        zd = load_ditau_dataset(_resolve(cfg.z_data, samples, progress), cache_dir=cache, progress=progress)
+        zd = load_ditau_dataset(resolve(cfg.z_data, samples, progress), cache_dir=cache, progress=progress)
         zd = zd.subset(np.nonzero(zd.lhe_tautau)[0])
         from hepsurrogates.models.ditau.fastmtt import visible_mass
 
@@ -448,12 +401,8 @@ def train_from_options(
     Raises:
         InvalidArgumentError: more than one ``--data`` fileset.
     """
-    if data and len(data) > 1:
-        raise InvalidArgumentError("train ditau takes one --data fileset")
-    cfg = DiTauTrainConfig.from_json(config) if config else DiTauTrainConfig()
-    result = train_ditau(
-        cfg, out, samples_dir=samples_dir, train_fileset=data[0] if data else None, progress=progress, command=command
-    )
+    result = train_ditau(DiTauTrainConfig.from_option(config), out, samples_dir=samples_dir,
+                         train_fileset=one_fileset(data, "ditau"), progress=progress, command=command)
     ind = result.metrics.get("independent_sample") or result.metrics["test_split"]
     return {
         "bundle": str(result.bundle_path),
