@@ -63,7 +63,7 @@ import numpy as np
 
 from hepsurrogates.exceptions import InvalidArgumentError
 
-__all__ = ["QuadraticToy", "THETA_RANGE", "TOY", "simulate", "log_r_xz", "t_xz", "log_r_x", "t_x"]
+__all__ = ["theta_points", "QuadraticToy", "THETA_RANGE", "TOY", "simulate", "log_r_xz", "t_xz", "log_r_x", "t_x"]
 
 #: the parameter range the toy is stated for (its density is positive for every θ)
 THETA_RANGE: tuple[float, float] = (-1.0, 1.0)
@@ -77,6 +77,26 @@ def _amplitudes(z: np.ndarray, k: int) -> np.ndarray:
     """The amplitudes A_0 … A_{k-1} at z, shape (len(z), k)."""
     cols = [1.0 - 0.5 * z, 3.0 * z - 1.5, 6.0 * z * z - 6.0 * z + 1.0]
     return np.stack(cols[:k], axis=-1)
+
+
+def theta_points(theta: Any, n: int, p: int) -> np.ndarray:
+    """θ as an array (m, p) with m = 1 (one point) or m = n (one per event): a scalar (p = 1), a point
+    (p,), one value per event (n,) when p = 1, or (n, p).
+
+    Raises:
+        InvalidArgumentError: another shape, or a non-finite value.
+    """
+    t = np.asarray(theta, dtype=np.float64)
+    if t.ndim == 0:
+        t = t.reshape(1, 1)
+    elif t.ndim == 1:
+        t = t.reshape(-1, 1) if p == 1 else t.reshape(1, -1)
+    if t.ndim != 2 or t.shape[1] != p or t.shape[0] not in (1, n):
+        raise InvalidArgumentError(
+            f"theta: expected a point of {p} parameter(s) or an array ({n}, {p}), got shape {np.shape(theta)}")
+    if not np.isfinite(t).all():
+        raise InvalidArgumentError("theta: non-finite parameter values")
+    return t
 
 
 @dataclass(frozen=True)
@@ -123,18 +143,7 @@ class QuadraticToy:
     # -- parameters ----------------------------------------------------------------------------
     def _theta(self, theta: Any, n: int) -> np.ndarray:
         """θ as an array (m, p) with m = 1 (one point) or m = n (one per event)."""
-        p = self.n_params
-        t = np.asarray(theta, dtype=np.float64)
-        if t.ndim == 0:
-            t = t.reshape(1, 1)
-        elif t.ndim == 1:
-            t = t.reshape(-1, 1) if p == 1 else t.reshape(1, -1)
-        if t.ndim != 2 or t.shape[1] != p or t.shape[0] not in (1, n):
-            raise InvalidArgumentError(
-                f"theta: expected a point of {p} parameter(s) or an array ({n}, {p}), got shape {np.shape(theta)}")
-        if not np.isfinite(t).all():
-            raise InvalidArgumentError("theta: non-finite parameter values")
-        return t
+        return theta_points(theta, n, self.n_params)
 
     def _coefficients(self, theta: Any, n: int) -> np.ndarray:
         """a(θ) = (1, θ): shape (m, p + 1)."""

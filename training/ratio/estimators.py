@@ -46,6 +46,7 @@ from torch import nn
 
 from hepsurrogates.exceptions import InvalidArgumentError
 from hepsurrogates.models.bundle import CARD_SCHEMA_VERSION
+from hepsurrogates.models.ratio.toy import theta_points
 from hepsurrogates.provenance import code_revision as _code_revision
 
 from ..domain import input_domain
@@ -117,16 +118,7 @@ def _rows(values: Any, name: str) -> np.ndarray:
 
 def _theta_rows(theta: Any, n: int, p: int) -> np.ndarray:
     """θ as (n, p): a scalar (p = 1), one point (p,), or one per event ((n, p); (n,) when p = 1)."""
-    t = np.asarray(theta, dtype=np.float64)
-    if t.ndim == 0:
-        t = t.reshape(1, 1)
-    elif t.ndim == 1:
-        t = t.reshape(-1, 1) if p == 1 else t.reshape(1, -1)
-    if t.ndim != 2 or t.shape[1] != p or t.shape[0] not in (1, n):
-        raise InvalidArgumentError(f"theta: expected a point of {p} parameter(s) or ({n}, {p}), got {np.shape(theta)}")
-    if not np.isfinite(t).all():
-        raise InvalidArgumentError("theta: non-finite parameter values")
-    return np.broadcast_to(t, (n, p)).copy()
+    return np.broadcast_to(theta_points(theta, n, p), (n, p)).copy()
 
 
 def ratio_features(x: Any, theta: Any, n_params: int | None = None) -> np.ndarray:
