@@ -29,6 +29,7 @@ import awkward as ak
 import numpy as np
 from coffea.ml_tools.helper import nonserializable_attribute, numpy_call_wrapper
 
+from hepsurrogates import kinematics as kin
 from hepsurrogates.exceptions import CardMismatchError, InvalidArgumentError, NonFiniteFeatureError
 from hepsurrogates.families import get_family
 from hepsurrogates.models.bundle import ModelBundle
@@ -205,8 +206,8 @@ class FastSimAttacher(FamilyAttacher):
         reco, found = reco_targets(events, gen)
         full = {"muon_pt": np.hypot(reco["muon_px"], reco["muon_py"]),
                 "jet_pt": np.hypot(reco["jet_px"], reco["jet_py"]), "met_pt": events.MET.pt}
-        dphi = np.arctan2(reco["muon_py"], reco["muon_px"]) - events.MET.phi
-        full["mt"] = np.sqrt(np.maximum(2.0 * full["muon_pt"] * full["met_pt"] * (1.0 - np.cos(dphi)), 0.0))
+        full["mt"] = kin.transverse_mass(full["muon_pt"], np.arctan2(reco["muon_py"], reco["muon_px"]),
+                                         full["met_pt"], events.MET.phi)
         for key in _VARIABLES:
             hists[key].fill(source="fullsim", x=full[key][found], weight=weight[found])
 
