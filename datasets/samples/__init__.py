@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from hepsurrogates.exceptions import UnknownSampleError
 
-from . import dy_ll, htautau, hza_llbb, ttbar_dilepton, wjets_munu
+from . import dy_contact, dy_ll, htautau, hza_llbb, ttbar_dilepton, wjets_munu
 from .base import COMMON_SETTINGS, SampleSpec
 
 __all__ = ["SampleSpec", "COMMON_SETTINGS", "REGISTRY", "get_sample", "sample_names"]
 
 REGISTRY: dict[str, SampleSpec] = {
-    m.SAMPLE.name: m.SAMPLE for m in (htautau, dy_ll, ttbar_dilepton, hza_llbb, wjets_munu)
+    m.SAMPLE.name: m.SAMPLE for m in (htautau, dy_ll, ttbar_dilepton, hza_llbb, wjets_munu, dy_contact)
 }
 
 

@@ -1,0 +1,1 @@
+"""The ratio family's teacher: the per-event |M(z|θ)|² of the hard process at the morphing basis points."""
