@@ -44,10 +44,12 @@ class OnnxColumn(nonserializable_attribute, numpy_call_wrapper):
         inputs: the feature function (module-level, so the object pickles).
         feature_names: the names ``inputs`` produces, in order; must equal the card's.
         threads: onnxruntime intra-op threads.
+        component: which component of the first output (n, k) is the column (default the first).
     """
 
     def __init__(
-        self, bundle: ModelBundle, inputs: InputsFunction, feature_names: Sequence[str], threads: int = 1
+        self, bundle: ModelBundle, inputs: InputsFunction, feature_names: Sequence[str], threads: int = 1,
+        component: int = 0,
     ) -> None:
         if list(feature_names) != bundle.feature_names:
             raise CardMismatchError(
@@ -57,6 +59,7 @@ class OnnxColumn(nonserializable_attribute, numpy_call_wrapper):
         self.bundle = bundle
         self.inputs = inputs
         self.threads = int(threads)
+        self.component = int(component)
         nonserializable_attribute.__init__(self, ["session"])
         numpy_call_wrapper.__init__(self)
 
@@ -99,7 +102,7 @@ class OnnxColumn(nonserializable_attribute, numpy_call_wrapper):
         if valid.any():
             x = np.stack([np.asarray(c, dtype=np.float32)[valid] for c in columns], axis=1)
             pred = self.session.run(None, {self.bundle.card["inputs"]["name"]: np.ascontiguousarray(x)})[0]
-            out[valid] = pred.reshape(len(x), -1)[:, 0]
+            out[valid] = pred.reshape(len(x), -1)[:, self.component]
         return out
 
     def postprocess_awkward(self, result: Any, *args: Any) -> Any:

@@ -35,9 +35,16 @@ def rewrite(src: str | Path, dst: str | Path, change: Callable[[dict[str, Any]],
 
 
 def with_nan(name: str, every: int = 7) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """A change that sets the per-event branch ``name`` to NaN in every ``every``-th event."""
+    """A change that sets the branch ``name`` to NaN in every ``every``-th event: the value of a per-event
+    branch, every object's value of a collection's branch (``Muon_pt``)."""
 
     def change(b: dict[str, Any]) -> dict[str, Any]:
+        if b[name].ndim > 1:
+            counts = ak.num(b[name], axis=1)
+            flat = ak.to_numpy(ak.flatten(b[name])).astype(np.float32).copy()
+            event = np.repeat(np.arange(len(counts)), ak.to_numpy(counts))
+            flat[event % every == 0] = np.nan
+            return {**b, name: ak.unflatten(flat, counts)}
         values = ak.to_numpy(b[name]).astype(np.float32).copy()
         values[::every] = np.nan
         return {**b, name: values}

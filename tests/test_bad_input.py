@@ -25,7 +25,7 @@ from hepsurrogates.exceptions import (
 
 
 def test_unknown_sample(tmp_path, capsys):
-    with pytest.raises(UnknownSampleError, match="known samples: dy_ll, htautau"):
+    with pytest.raises(UnknownSampleError, match="known samples: dy_contact, dy_ll, htautau"):
         generate("ttbar_hadronic", 10, seed=1, out_dir=tmp_path)
     assert cli.main(["generate", "nosuch", "--events", "10", "--out", str(tmp_path)]) == 2
     assert "unknown sample 'nosuch'" in capsys.readouterr().err

@@ -30,8 +30,8 @@ def test_demo_runs_every_family_in_one_pass(tmp_path):
     assert "Z->tautau" in proc.stdout and "AUC" in proc.stdout
     assert "Port 8787 is already in use" not in proc.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["families"] == ["ditau", "fastsim", "mem"]
-    assert set(summary["datasets"]) == {"htautau", "dy_ll", "wjets_munu", "ttbar_dilepton", "dy_jets"}
+    assert summary["families"] == ["ditau", "fastsim", "mem", "ratio"]
+    assert set(summary["datasets"]) == {"htautau", "dy_ll", "wjets_munu", "ttbar_dilepton", "dy_jets", "dy_contact"}
     h = summary["datasets"]["htautau"]
     assert h["entries"] == 2000 and h["families"]["ditau"]["selected"] > 400
     ditau = summary["report"]["ditau"]
@@ -48,11 +48,15 @@ def test_demo_runs_every_family_in_one_pass(tmp_path):
     assert fast["events"] > 700 and fast["in_domain_fraction"] > 0.9
     assert abs(eff["FastSim"] - eff["full simulation"]) < 0.05  # the W + jet selection on held-out events
     assert abs(fast["median_mt_gev"]["FastSim"] - fast["median_mt_gev"]["full simulation"]) < 4.0
+    ratio = summary["report"]["ratio"]["dy_contact"]
+    assert ratio["events"] > 500 and ratio["in_domain_fraction"] > 0.9
+    for name, r in ratio["mean_ratio"].items():  # E_SM[r̂(x|θ, SM)] = 1 on held-out SM events
+        assert abs(r["value"] - 1.0) < 3 * r["error"] + 0.03, name
     skims = sorted((out / "skim").glob("*.root"))
     assert skims and all(len(open_events(f)) > 0 for f in skims)
     assert (out / "hists.pkl").stat().st_size > 0
     assert {p.name for p in (out / "plots").glob("*.png")} == {f"{d}_{f}.png" for d in summary["datasets"]
-                                                               for f in ("ditau", "fastsim", "mem")}
+                                                               for f in ("ditau", "fastsim", "mem", "ratio")}
 
 
 def test_run_command_on_a_fileset(tmp_path, dy_sample):

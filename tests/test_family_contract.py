@@ -198,7 +198,8 @@ def test_domain_flag_marks_events_outside_the_training_ranges(family, tmp_path):
     probe = probe_branch(family)
 
     def shift(b: dict[str, Any]) -> dict[str, Any]:
-        return {**b, probe: ak.to_numpy(b[probe]) * 40.0 + 5000.0}
+        value = b[probe]  # a per-event branch, or a collection's (every object moves)
+        return {**b, probe: value * 40.0 + 5000.0 if value.ndim > 1 else ak.to_numpy(value) * 40.0 + 5000.0}
 
     shifted = rewrite(demo_file(family), tmp_path / "shifted.root", shift)
     proc = processor(family)

@@ -32,10 +32,47 @@ def closure_table(results: dict[str, Any]) -> dict[str, str]:
                         "χ² cos θ*", "effective events"], rows)}
 
 
+LIMITS_COMMAND = "`python benchmarks/ratio/bench_contact_limits.py --events 10000 --lumi 10`"
+_METHODS = {"ratio": "ALICES bundle, unbinned", "sally_histogram": "SALLY score, 8×8 histogram",
+            "mll_cos_histogram": "m_ll × cos θ*, 8×8 histogram"}
+
+
+def limits_tables(results: dict[str, Any]) -> dict[str, str]:
+    """The shipped ratio bundles on independent dy_contact samples (ratio_contact_limits.json)."""
+    d = results.get("ratio_contact_limits", {}).get("ratio_contact_limits")
+    if d is None:
+        return {}
+    lim = d["limits"]
+    rows = [[f"E_SM[r̂(x|θ, SM)], θ = {tuple(c['theta'])}", f"{c['mean_r']:.4f} ± {c['error']:.4f}"]
+            for c in d["closure_r"]]
+    t, e = d["mean_score_sally"]["value"], d["mean_score_sally"]["error"]
+    rows.append(["E_SM[t̂_SALLY] (TeV²)", f"({t[0]:.2f} ± {e[0]:.2f}, {t[1]:.2f} ± {e[1]:.2f})"])
+    rows.append(["ratio bundle cost per (x, θ) point, batched", f"{d['ratio_eval_us_per_point']:.2f} µs"])
+    closure = (f"Closure of the shipped ratio bundles on {d['selected_events']:,} selected events of independent "
+               f"dy_contact samples ({d['events_per_point']:,} per point; {LIMITS_COMMAND})")
+    info = lim["fisher_information"]
+    names = {"joint_score": "joint score (full information)", "sally": "SALLY t̂", "ratio_slope": "ratio bundle's slope",
+             "sally_histogram": "SALLY histogram", "mll_cos_histogram": "m_ll × cos θ* histogram"}
+    info_rows = [[names.get(k, k), f"{v[0][0]:,.0f}", f"{v[1][1]:,.0f}", f"{v[0][1]:,.0f}",
+                  f"{lim['expected_halfwidth_68'][k][0]:.2e}", f"{lim['expected_halfwidth_68'][k][1]:.2e}"]
+                 for k, v in info.items()]
+    lim_rows = [[_METHODS.get(k, k), f"{m['area_68']:.2e}", f"{m['area_95']:.2e}",
+                 "[{:.4f}, {:.4f}]".format(*m["interval_cLL_68"]), "[{:.4f}, {:.4f}]".format(*m["interval_cLR_68"])]
+                for k, m in lim["methods"].items()]
+    head = f"at {lim['lumi_fb']:g} fb⁻¹, Asimov data at the SM ({lim['expected_events']:.0f} expected events)"
+    return {
+        closure: _md(["check", "value"], rows),
+        f"Fisher information {head} (TeV⁴; {LIMITS_COMMAND})": _md(
+            ["from", "I_LL", "I_LR", "I_LL,LR", "68 % half-width c_LL", "68 % half-width c_LR"], info_rows),
+        f"Expected limits {head}: areas in TeV⁻⁴, profiled 68 % intervals in TeV⁻² ({LIMITS_COMMAND})": _md(
+            ["likelihood", "68 % area", "95 % area", "c_LL 68 %", "c_LR 68 %"], lim_rows),
+    }
+
+
 def tables(results: dict[str, Any]) -> dict[str, str]:
     d = results.get("ratio_toy")
     if d is None:
-        return closure_table(results)
+        return {**closure_table(results), **limits_tables(results)}
     rows = [["log r̂ = 0 (trivial)", f"{d['trivial']['mse_log_r']:.3g}", f"{d['trivial']['mse_score']:.3g}", "", ""]]
     for name, m in d["methods"].items():
         score = (f"{m['mse_score']:.3g}" if "mse_score" in m
@@ -47,7 +84,7 @@ def tables(results: dict[str, Any]) -> dict[str, str]:
              f"{d['events']:,} events, the same network and epochs; MSE against the exact log r and t on "
              f"{d['test_events']:,} held-out events and {len(d['grid'])} values of θ; {COMMAND})")
     return {title: _md(["method", "MSE of log r̂", "MSE of t̂", "training samples / s (one thread)",
-                        "training s"], rows), **closure_table(results)}
+                        "training s"], rows), **closure_table(results), **limits_tables(results)}
 
 
 def headline(results: dict[str, Any]) -> list[list[str]]:

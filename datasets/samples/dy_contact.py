@@ -110,7 +110,7 @@ SAMPLE = SampleSpec(
     name="dy_contact",
     description="Drell-Yan ee/mumu with Pythia's four-fermion contact interactions at theta = (eta_LL, eta_LR)/"
                 "Lambda^2, m_ll > mll_min GeV; Teacher_msq_* at the morphing basis",
-    options={"mll_min": 300.0, "lambda_tev": 5.0, "eta_ll": 0.0, "eta_lr": 0.0, "electrons": 1.0, "muons": 1.0,
+    options={"mll_min": 350.0, "lambda_tev": 5.0, "eta_ll": 0.0, "eta_lr": 0.0, "electrons": 1.0, "muons": 1.0,
              "mpi": 1.0},
     settings=_settings,
     teacher=_teacher,

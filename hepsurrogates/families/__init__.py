@@ -7,7 +7,7 @@ documentation are built from this table (the pattern of pyhf's modifier registry
 Example:
     >>> from hepsurrogates.families import family_names, get_family
     >>> family_names()
-    ['ditau', 'fastsim', 'likelihood', 'mem']
+    ['ditau', 'fastsim', 'likelihood', 'mem', 'ratio']
     >>> [c.name for c in get_family("mem").columns]
     ['memDY', 'memTT', 'memHZA_{point}', 'memD']
 """
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from hepsurrogates.exceptions import InvalidArgumentError
 
-from . import ditau, fastsim, likelihood, mem
+from . import ditau, fastsim, likelihood, mem, ratio
 from .spec import COMMANDS, ColumnSpec, DemoSample, FamilySpec, OptionSpec, ParameterSpec, VerbSpec
 
 __all__ = ["REGISTRY", "FamilySpec", "ColumnSpec", "OptionSpec", "ParameterSpec", "DemoSample", "VerbSpec", "COMMANDS",
            "get_family", "family_names", "families_with"]
 
-REGISTRY: dict[str, FamilySpec] = {m.FAMILY.name: m.FAMILY for m in (ditau, fastsim, mem, likelihood)}
+REGISTRY: dict[str, FamilySpec] = {m.FAMILY.name: m.FAMILY for m in (ditau, fastsim, mem, ratio, likelihood)}
 
 
 def family_names() -> list[str]:

@@ -8,6 +8,9 @@
   ``mem_hza.train.json``)
 * ``fastsim_wjets_flow``, ``fastsim_wjets_gauss``: ``hepsurrogates train fastsim --config
   models/shipped/<name>.train.json --out models/shipped`` (generating the samples when absent)
+* ``ratio_dycontact_alices``, ``ratio_dycontact_sally``: ``hepsurrogates train ratio --config
+  models/shipped/ratio_dycontact.train.json --out models/shipped`` (one config for both; generating the
+  five dy_contact samples when absent)
 * ``likelihood_toy``: ``hepsurrogates likelihood sample`` then ``hepsurrogates likelihood train`` with
   the options of ``likelihood_toy.train.json``
 

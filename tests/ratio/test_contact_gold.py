@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hepsurrogates.datasets.pythia_run import PythiaRun
-from hepsurrogates.datasets.samples import get_sample
-from hepsurrogates.datasets.samples.dy_contact import hard_process_msq
-from hepsurrogates.datasets.teachers.ratio import contact
-from hepsurrogates.datasets.teachers.ratio.closure import HARD_PROCESS_ONLY, hard_process_events, reweighting_closure
-from hepsurrogates.exceptions import GenerationError, InvalidArgumentError
-from hepsurrogates.morphing import DEFAULT_BASIS, Morphing, quadratic_basis, theta_label
+pytest.importorskip("pythia8mc")
+
+from hepsurrogates.datasets.pythia_run import PythiaRun  # noqa: E402
+from hepsurrogates.datasets.samples import get_sample  # noqa: E402
+from hepsurrogates.datasets.samples.dy_contact import hard_process_msq  # noqa: E402
+from hepsurrogates.datasets.teachers.ratio import contact  # noqa: E402
+from hepsurrogates.datasets.teachers.ratio.closure import HARD_PROCESS_ONLY, hard_process_events, reweighting_closure  # noqa: E402
+from hepsurrogates.exceptions import GenerationError, InvalidArgumentError  # noqa: E402
+from hepsurrogates.morphing import DEFAULT_BASIS, Morphing, quadratic_basis, theta_label  # noqa: E402
 
 SAMPLE = get_sample("dy_contact")
 N_EVENTS = 40_000

@@ -55,7 +55,7 @@ from ..networks import Standardize, count_parameters, mlp, mlp_flops
 from .losses import METHODS, SCORE_METHODS, method_loss, sally_loss
 
 __all__ = ["JointSimulator", "RatioSample", "RatioConfig", "ParameterizedRatio", "LocalScore", "uniform_prior",
-           "make_training_sample", "make_local_sample", "ratio_features", "train_estimator", "ratio_card"]
+           "make_training_sample", "make_local_sample", "ratio_features", "train_estimator", "ratio_card", "score_card"]
 
 #: methods whose loss needs the joint ratio r_xz
 _NEEDS_R = frozenset({"rolr", "rascal", "alice", "alices"})
@@ -102,6 +102,10 @@ class RatioConfig:
     seed: int = 1
     #: torch intra-op threads (None: leave as it is)
     threads: int | None = 1
+    #: columns of x replaced by their logarithm inside the graph, before the standardisation (positive,
+    #: steeply falling observables such as a mass: the tail stays within a few standard deviations,
+    #: where tanh units do not saturate)
+    log_inputs: tuple[int, ...] = ()
 
 
 def _rows(values: Any, name: str) -> np.ndarray:
@@ -137,6 +141,25 @@ def ratio_features(x: Any, theta: Any, n_params: int | None = None) -> np.ndarra
     return np.concatenate([xr, _theta_rows(theta, len(xr), p)], axis=1).astype(np.float32)
 
 
+class LogColumns(nn.Module):
+    """x with the columns ``columns`` replaced by log(max(x, 1e-30)) (an ONNX-exportable mask, no indexing)."""
+
+    def __init__(self, width: int, columns: Sequence[int] = ()) -> None:
+        super().__init__()
+        mask = torch.zeros(int(width), dtype=torch.bool)
+        for c in columns:
+            if not 0 <= int(c) < width:
+                raise InvalidArgumentError(f"log_inputs: column {c} outside the {width} inputs")
+            mask[int(c)] = True
+        self.register_buffer("mask", mask)
+        self.columns = tuple(int(c) for c in columns)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.columns:
+            return x
+        return torch.where(self.mask, torch.log(torch.clamp(x, min=1e-30)), x)
+
+
 class ParameterizedRatio(nn.Module):
     """log r̂(x|θ, θ1) from one input ``features`` = [x…, θ…] (n, n_x + p); returns (n,).
 
@@ -147,15 +170,16 @@ class ParameterizedRatio(nn.Module):
     """
 
     def __init__(self, n_x: int, n_params: int, hidden: Sequence[int], activation: str, mean: torch.Tensor,
-                 std: torch.Tensor) -> None:
+                 std: torch.Tensor, log_inputs: Sequence[int] = ()) -> None:
         super().__init__()
         self.n_x, self.n_params = int(n_x), int(n_params)
         self.hidden, self.activation = tuple(int(h) for h in hidden), str(activation)
+        self.logs = LogColumns(self.n_x + self.n_params, log_inputs)
         self.standardize = Standardize(mean, std)
         self.network = mlp(self.n_x + self.n_params, self.hidden, 1, self.activation)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.network(self.standardize(features)).squeeze(-1)
+        return self.network(self.standardize(self.logs(features))).squeeze(-1)
 
     @property
     def theta_scale(self) -> torch.Tensor:
@@ -188,15 +212,16 @@ class LocalScore(nn.Module):
     """SALLY's t̂(x|θ_ref) from x (n, n_x); returns (n, p). Arguments as :class:`ParameterizedRatio`."""
 
     def __init__(self, n_x: int, n_params: int, hidden: Sequence[int], activation: str, mean: torch.Tensor,
-                 std: torch.Tensor) -> None:
+                 std: torch.Tensor, log_inputs: Sequence[int] = ()) -> None:
         super().__init__()
         self.n_x, self.n_params = int(n_x), int(n_params)
         self.hidden, self.activation = tuple(int(h) for h in hidden), str(activation)
+        self.logs = LogColumns(self.n_x, log_inputs)
         self.standardize = Standardize(mean, std)
         self.network = mlp(self.n_x, self.hidden, self.n_params, self.activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.network(self.standardize(x))
+        return self.network(self.standardize(self.logs(x)))
 
     def score(self, x: Any) -> np.ndarray:
         """t̂(x|θ_ref) as float64 (n, p)."""
@@ -347,9 +372,16 @@ def train_estimator(method: str, x: Any, theta: Any = None, y: Any = None, r_xz:
     val_idx, train_idx = perm[:n_val], perm[n_val:]
     feats = torch.as_tensor(inputs, dtype=torch.float32)
     tensors = {k: None if a is None else torch.as_tensor(a, dtype=torch.float32) for k, a in arrays.items()}
-    mean, std = feats[train_idx].mean(dim=0), feats[train_idx].std(dim=0)
+    if any(not 0 <= int(c) < xr.shape[1] for c in cfg.log_inputs):
+        raise InvalidArgumentError(f"log_inputs {list(cfg.log_inputs)}: x has {xr.shape[1]} columns")
+    if cfg.log_inputs and np.any(xr[:, list(cfg.log_inputs)] <= 0.0):
+        raise InvalidArgumentError(f"log_inputs: columns {list(cfg.log_inputs)} of x must be positive")
+    logs = LogColumns(feats.shape[1], cfg.log_inputs)
+    with torch.no_grad():
+        shown = logs(feats[train_idx])
+    mean, std = shown.mean(dim=0), shown.std(dim=0)
     cls = LocalScore if method == "sally" else ParameterizedRatio
-    model = cls(xr.shape[1], p, cfg.hidden, cfg.activation, mean, std)
+    model = cls(xr.shape[1], p, cfg.hidden, cfg.activation, mean, std, cfg.log_inputs)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate, amsgrad=True)
 
     def take(idx: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -397,12 +429,19 @@ def train_estimator(method: str, x: Any, theta: Any = None, y: Any = None, r_xz:
     return model, history
 
 
+def _preprocessing(model: ParameterizedRatio | LocalScore, names: Sequence[str]) -> str:
+    logs = [str(names[c]) for c in model.logs.columns]
+    return ((f"log of {', '.join(logs)}, then " if logs else "") + f"the inputs [{', '.join(names)}] standardised with "
+            "the training split's mean/std, inside the graph")
+
+
 def ratio_card(model: ParameterizedRatio, *, name: str, method: str, theta1: Any, x_names: Sequence[str],
                parameter_names: Sequence[str], parameter_ranges: Sequence[Sequence[float]], train_features: np.ndarray,
                sample: str, seed: int, metrics: dict[str, Any], config: RatioConfig | None = None,
                x_units: Sequence[str] | None = None, validation_features: np.ndarray | None = None,
                description: str | None = None, reference: str | None = None, version: str = "1.0.0",
-               command: str | None = None, code_revision: str | None = None) -> dict[str, Any]:
+               command: str | None = None, code_revision: str | None = None,
+               parameter_units: Sequence[str] | None = None) -> dict[str, Any]:
     """The card (schema :data:`~hepsurrogates.models.bundle.CARD_SCHEMA_VERSION`) of a
     :class:`ParameterizedRatio` bundle of family ``ratio``: input ``features`` = [x…, θ…], output
     ``log_r``; the θ components are the card's ``parameters``; the domain is the quantile range
@@ -432,13 +471,14 @@ def ratio_card(model: ParameterizedRatio, *, name: str, method: str, theta1: Any
         "features": [{"name": str(n), "unit": str(u), "description": "observable"} for n, u in zip(x_names, units)],
         "outputs": [{"name": "log_r", "unit": "1", "description": "log r(x|theta, theta1) = log p(x|theta) - "
                                                                   f"log p(x|theta1), theta1 = {theta1_list}"}],
-        "parameters": [{"name": str(n), "unit": "1", "range": [float(lo), float(hi)],
+        "parameters": [{"name": str(n), "unit": str(u), "range": [float(lo), float(hi)],
                         "description": "numerator parameter theta (the reference theta1 is fixed)"}
-                       for n, (lo, hi) in zip(parameter_names, parameter_ranges)],
+                       for n, u, (lo, hi) in zip(parameter_names, parameter_units or ["1"] * model.n_params,
+                                                 parameter_ranges)],
         "network": {
             "hidden": list(model.hidden),
             "activation": model.activation,
-            "preprocessing": "features [x, theta] standardised with the training split's mean/std inside the graph",
+            "preprocessing": _preprocessing(model, names),
             "n_parameters": count_parameters(model),
             "flops_per_event": mlp_flops(model.n_x + model.n_params, model.hidden, 1),
         },
@@ -456,5 +496,62 @@ def ratio_card(model: ParameterizedRatio, *, name: str, method: str, theta1: Any
         "metrics": metrics,
         "domain": input_domain(train_features, names, source=f"training split, {len(train_features)} events",
                                others=others),
+        "sha256": "0" * 64,
+    }
+
+
+def score_card(model: LocalScore, *, name: str, theta_ref: Any, x_names: Sequence[str], parameter_names: Sequence[str],
+               train_x: np.ndarray, sample: str, seed: int, metrics: dict[str, Any], config: RatioConfig | None = None,
+               x_units: Sequence[str] | None = None, parameter_units: Sequence[str] | None = None,
+               version: str = "1.0.0", command: str | None = None) -> dict[str, Any]:
+    """The card of a SALLY :class:`LocalScore` bundle of family ``ratio``: input ``features`` = x, one output
+    ``score`` (n, p) whose components are the card's parameters in order; unit 1/[θ]; the domain is the
+    quantile range of ``train_x``.
+
+    Raises:
+        InvalidArgumentError: names that do not match the model's widths.
+    """
+    if len(x_names) != model.n_x or len(parameter_names) != model.n_params:
+        raise InvalidArgumentError(f"score_card: the model takes {model.n_x} observables and scores {model.n_params} "
+                                   f"parameters; got {len(x_names)} x names and {len(parameter_names)} parameters")
+    units = list(x_units) if x_units is not None else ["1"] * model.n_x
+    p_units = list(parameter_units) if parameter_units is not None else ["1"] * model.n_params
+    ref = [float(v) for v in np.atleast_1d(np.asarray(theta_ref, dtype=np.float64))]
+    inverse = p_units[0] if p_units[0] == "1" else f"1/({p_units[0]})"
+    return {
+        "schema_version": CARD_SCHEMA_VERSION,
+        "family": "ratio",
+        "name": name,
+        "version": version,
+        "description": f"SALLY estimate of the score t(x|theta_ref) = grad_theta log p(x|theta) at theta_ref = {ref}, "
+                       f"components {list(parameter_names)}",
+        "reference": "MadMiner SALLY (arXiv 1805.00013, 1805.00020); loss as madminer 0.9.6",
+        "inputs": {"name": "features", "width": model.n_x, "dtype": "float32"},
+        "features": [{"name": str(n), "unit": str(u), "description": "observable"} for n, u in zip(x_names, units)],
+        "outputs": [{"name": "score", "unit": inverse, "description": "t(x|theta_ref), one component per parameter, "
+                                                                    f"in the order {list(parameter_names)}"}],
+        "parameters": [],
+        "network": {
+            "hidden": list(model.hidden),
+            "activation": model.activation,
+            "preprocessing": _preprocessing(model, list(x_names)),
+            "n_parameters": count_parameters(model),
+            "flops_per_event": mlp_flops(model.n_x, model.hidden, model.n_params),
+        },
+        "training": {
+            "sample": sample,
+            "seed": int(seed),
+            "n_events": int(len(train_x)),
+            "code_revision": _code_revision(),
+            **({"command": command} if command else {}),
+            "method": "sally",
+            "theta_ref": ref,
+            "score_parameters": [{"name": str(n), "unit": str(u)} for n, u in zip(parameter_names, p_units)],
+            **({"config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()}}
+               if config is not None else {}),
+        },
+        "metrics": metrics,
+        "domain": input_domain(np.asarray(train_x, dtype=np.float64), list(x_names),
+                               source=f"training split, {len(train_x)} events"),
         "sha256": "0" * 64,
     }
