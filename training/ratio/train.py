@@ -8,9 +8,9 @@ r"""Train the ``ratio`` family's bundles on ``dy_contact``: a parameterised log 
    (:class:`~.data.ContactEvents`); a random ``holdout_fraction`` of the selected events is held out;
 2. the parameterised estimator (``ratio_method``, default ALICES, MadMiner's losses) on MadMiner's
    ``sample_train_ratio`` set from the training events: ``theta0_points`` numerator points drawn
-   uniformly in the square ``theta_range`` × ``theta_range`` (±0.01 TeV⁻²: several expected standard deviations at 10 fb⁻¹), half
-   the draws at θ0 and half at θ1 = SM, each with its joint ratio
-   and joint score; SALLY on draws at the SM with their joint score;
+   uniformly in the square ``theta_range`` × ``theta_range`` (±0.01 TeV⁻²: several expected standard
+   deviations at 10 fb⁻¹), half the draws at θ0 and half at θ1 = SM, each with its joint ratio and
+   joint score; SALLY on draws at the SM with their joint score;
 3. both exported as bundles (``<name>_<method>``, ``<name>_sally``), torch = onnxruntime checked;
 4. evaluation on the held-out events, weighted to each θ (no resampling): the closure
    :math:`E_{\theta_1}[\hat r(x|\theta_0,\theta_1)] = 1` on a grid of θ0 and :math:`E_{SM}[\hat t] = 0`
