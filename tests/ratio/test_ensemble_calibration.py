@@ -31,9 +31,7 @@ from hepsurrogates.training.ratio.ensemble import (  # noqa: E402
 from hepsurrogates.training.ratio.estimators import (  # noqa: E402
     RatioConfig,
     make_local_sample,
-    make_training_sample,
     ratio_features,
-    uniform_prior,
 )
 
 THETA1 = 0.0
@@ -55,17 +53,13 @@ N_CALIBRATION, N_EVALUATION = 200_000, 400_000
 PARITY = 1e-4
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return make_training_sample(TOY, uniform_prior(-1.0, 1.0), THETA1, N_TRAIN, np.random.default_rng(11))
+def sample(toy_ratio_sample):
+    """The toy's training sample (conftest.py: θ0 ~ U(−1, 1), θ1 = THETA1, N_TRAIN events, seed 11)."""
+    return toy_ratio_sample
 
 
 @pytest.fixture(scope="module")

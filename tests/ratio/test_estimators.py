@@ -18,11 +18,9 @@ from hepsurrogates.training.ratio.estimators import (  # noqa: E402
     ParameterizedRatio,
     RatioConfig,
     make_local_sample,
-    make_training_sample,
     ratio_card,
     ratio_features,
     train_estimator,
-    uniform_prior,
 )
 from hepsurrogates.training.ratio.losses import METHODS, method_loss, sally_loss  # noqa: E402
 
@@ -51,17 +49,13 @@ SCORE_TERM_BASE = {"rascal": "rolr", "alices": "alice", "cascal": "carl"}
 SALLY_THRESHOLD = 0.004  # 0.0014 [0.0013, 0.0015]; the variance of the exact t(x|θ1) is 2.38
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return make_training_sample(TOY, uniform_prior(-1.0, 1.0), THETA1, N_TRAIN, np.random.default_rng(11))
+def sample(toy_ratio_sample):
+    """The toy's training sample (conftest.py: θ0 ~ U(−1, 1), θ1 = THETA1, N_TRAIN events, seed 11)."""
+    return toy_ratio_sample
 
 
 @pytest.fixture(scope="module")
