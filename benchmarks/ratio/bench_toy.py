@@ -46,6 +46,19 @@ THETA1 = 0.0
 GRID = np.linspace(-1.0, 1.0, 9)
 
 
+def toy_arrays(toy: QuadraticToy, events: int, test_events: int, seed: int) -> tuple:
+    """The arrays every method trains and is tested on (also those of the MadMiner comparison): MadMiner's
+    ratio sample (θ0 ~ U(-1, 1), θ1 = 0), the local sample at θ1 for SALLY, held-out x ~ p(x|θ1), and the
+    exact log r(x|θ, θ1) and t(x|θ) on :data:`GRID`."""
+    rng = np.random.default_rng(seed)
+    sample = make_training_sample(toy, uniform_prior(-1.0, 1.0), THETA1, events, rng)
+    local_x, local_t = make_local_sample(toy, THETA1, events, rng)
+    x_test, _ = toy.simulate(THETA1, test_events, np.random.default_rng(seed + 1000))
+    exact = np.stack([toy.log_r_x(x_test, t, THETA1) for t in GRID])
+    exact_t = np.stack([toy.t_x(x_test, t)[:, 0] for t in GRID])
+    return sample, local_x, local_t, x_test, exact, exact_t
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000, help="training events per method (validation included)")
@@ -66,12 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
                          batch_size=args.batch_size, learning_rate=args.learning_rate,
                          final_learning_rate=args.final_learning_rate, alpha=args.alpha, seed=args.seed, threads=1)
     t0 = time.perf_counter()
-    rng = np.random.default_rng(args.seed)
-    sample = make_training_sample(toy, uniform_prior(-1.0, 1.0), THETA1, args.events, rng)
-    local_x, local_t = make_local_sample(toy, THETA1, args.events, rng)
-    x_test, _ = toy.simulate(THETA1, args.test_events, np.random.default_rng(args.seed + 1000))
-    exact = np.stack([toy.log_r_x(x_test, t, THETA1) for t in GRID])
-    exact_t = np.stack([toy.t_x(x_test, t)[:, 0] for t in GRID])
+    sample, local_x, local_t, x_test, exact, exact_t = toy_arrays(toy, args.events, args.test_events, args.seed)
     sampling_seconds = time.perf_counter() - t0
     trivial = {"mse_log_r": float(np.mean(exact**2)), "mse_log_r_per_theta": np.mean(exact**2, axis=1).tolist(),
                "mse_score": float(np.mean(exact_t**2))}

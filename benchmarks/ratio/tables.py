@@ -69,10 +69,36 @@ def limits_tables(results: dict[str, Any]) -> dict[str, str]:
     }
 
 
+MADMINER_COMMAND = ("`python benchmarks/ratio/madminer_compare.py --madminer-python mm/bin/python --events 50000 "
+                    "--epochs 10`")
+
+
+def madminer_table(results: dict[str, Any]) -> dict[str, str]:
+    """Ours against MadMiner 0.9.6 on the same toy arrays (ratio_madminer.json)."""
+    d = results.get("ratio_madminer", {}).get("ratio_madminer")
+    if d is None:
+        return {}
+    rows = []
+    for name, r in d["methods"].items():
+        a, b = r["ours"], r["madminer"]
+        key = "mse_log_r" if "mse_log_r" in a else "mse_score_at_theta1"
+        cost = (f"{a['eval_us_per_point']:.2f} / {b['eval_us_per_point']:.2f}" if "eval_us_per_point" in a
+                and "eval_us_per_point" in b else "–")
+        rows.append([name.upper() + (" (MSE of t̂ at θ1)" if key != "mse_log_r" else ""), f"{a[key]:.3g}",
+                     f"{b[key]:.3g}", f"{r['mse_ratio_ours_over_madminer']:.2f}", f"{a['samples_per_second']:,.0f}",
+                     f"{b['samples_per_second']:,.0f}", f"{r['throughput_ratio']:.1f}×", cost])
+    title = (f"Ours against MadMiner {d['madminer_version']} (torch {d['madminer_torch']}, its own environment) on the "
+             f"same toy arrays: {d['events']:,} events, {d['epochs']} epochs, network {d['hidden']}, batch "
+             f"{d['batch_size']}, one thread each; MSE of log r̂ against the exact log r on {d['test_events']:,} "
+             f"held-out events × {len(d['grid'])} θ ({MADMINER_COMMAND})")
+    return {title: _md(["method", "MSE ours", "MSE MadMiner", "ours / MadMiner", "training samples / s ours",
+                        "MadMiner", "throughput ratio", "µs per (x, θ) ours / MadMiner"], rows)}
+
+
 def tables(results: dict[str, Any]) -> dict[str, str]:
     d = results.get("ratio_toy")
     if d is None:
-        return {**closure_table(results), **limits_tables(results)}
+        return {**madminer_table(results), **closure_table(results), **limits_tables(results)}
     rows = [["log r̂ = 0 (trivial)", f"{d['trivial']['mse_log_r']:.3g}", f"{d['trivial']['mse_score']:.3g}", "", ""]]
     for name, m in d["methods"].items():
         score = (f"{m['mse_score']:.3g}" if "mse_score" in m
@@ -84,7 +110,8 @@ def tables(results: dict[str, Any]) -> dict[str, str]:
              f"{d['events']:,} events, the same network and epochs; MSE against the exact log r and t on "
              f"{d['test_events']:,} held-out events and {len(d['grid'])} values of θ; {COMMAND})")
     return {title: _md(["method", "MSE of log r̂", "MSE of t̂", "training samples / s (one thread)",
-                        "training s"], rows), **closure_table(results), **limits_tables(results)}
+                        "training s"], rows), **madminer_table(results), **closure_table(results),
+            **limits_tables(results)}
 
 
 def headline(results: dict[str, Any]) -> list[list[str]]:
