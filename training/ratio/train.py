@@ -11,8 +11,10 @@ r"""Train the ``ratio`` family's bundles on ``dy_contact``: a parameterised log 
    uniformly in the square ``theta_range`` × ``theta_range`` (±0.01 TeV⁻²: several expected standard
    deviations at 10 fb⁻¹), half the draws at θ0 and half at θ1 = SM, each with its joint ratio and
    joint score; SALLY on draws at the SM with their joint score;
-3. both exported as bundles (``<name>_<method>``, ``<name>_sally``), torch = onnxruntime checked;
-4. evaluation on the held-out events, weighted to each θ (no resampling): the closure
+3. with ``normalise`` (the default) the normalisation c(θ) = log E_SM[r̂(x|θ, SM)] is fitted on half of the
+   held-out events and subtracted inside the graph (:mod:`.normalisation`);
+4. both exported as bundles (``<name>_<method>``, ``<name>_sally``), torch = onnxruntime checked;
+5. evaluation on the (other) held-out events, weighted to each θ (no resampling): the closure
    :math:`E_{\theta_1}[\hat r(x|\theta_0,\theta_1)] = 1` on a grid of θ0 and :math:`E_{SM}[\hat t] = 0`
    for both score estimates, and the Fisher information per pb at the SM,
    :math:`I_{ij} = \sigma_{sel}\,E[t_i t_j]`, of SALLY, of the parameterised estimator's score and of the
@@ -51,6 +53,7 @@ from .estimators import (
     train_estimator,
 )
 from .losses import METHODS
+from .normalisation import NormalisedRatio, fit_normalisation
 
 __all__ = ["RatioTrainConfig", "train_ratio", "train_from_options", "evaluate", "DEFAULT_POINTS"]
 
@@ -86,6 +89,9 @@ class RatioTrainConfig(JsonConfig):
     alpha: float = 1.0
     seed: int = 1
     holdout_fraction: float = 0.25
+    #: subtract the normalisation c(θ) = log E_SM[r̂(x|θ, SM)], fitted on half of the held-out events
+    #: (:mod:`.normalisation`), inside the graph; the other half measures the closure
+    normalise: bool = True
     threads: int | None = None
     train_data: list[DataSpec] = field(default_factory=_default_data)
 
@@ -132,7 +138,7 @@ def _information(events: ContactEvents, t: np.ndarray) -> list[list[float]]:
     return (events.cross_section(SM)[0] * mean.reshape(2, 2)).tolist()
 
 
-def evaluate(events: ContactEvents, ratio: ParameterizedRatio, sally: LocalScore,
+def evaluate(events: ContactEvents, ratio: ParameterizedRatio | NormalisedRatio, sally: LocalScore,
              theta_range: Sequence[float]) -> dict[str, Any]:
     """Closure and Fisher information on held-out events (module docstring), JSON-ready."""
     closure = []
@@ -171,15 +177,27 @@ def train_ratio(cfg: RatioTrainConfig, out_dir: str | Path, *, samples_dir: str 
     filesets = _filesets(cfg, Path(samples_dir), progress)
     events = load_contact_events(filesets)
     rng = np.random.default_rng(cfg.seed)
-    holdout = rng.random(len(events.x)) < cfg.holdout_fraction
+    split = rng.random(len(events.x))
+    holdout = split < cfg.holdout_fraction
     train, test = events.subset(~holdout), events.subset(holdout)
+    calibration = split < 0.5 * cfg.holdout_fraction  # half of the held-out events
+    if cfg.normalise:
+        cal, test = events.subset(calibration), events.subset(holdout & ~calibration)
     lo, hi = cfg.theta_range
     est = cfg.estimator_config()
     sample = make_training_sample(train, grid_prior(lo, hi, cfg.theta0_points, cfg.seed), SM, cfg.train_draws, rng)
     ratio, ratio_history = train_estimator(cfg.ratio_method, *sample, config=est)
+    normalisation: dict[str, Any] = {}
+    if cfg.normalise:
+        grid = np.stack(np.meshgrid(*[np.linspace(lo, hi, 7)] * 2, indexing="ij"), axis=-1).reshape(-1, 2)
+        coefficients, measured = fit_normalisation(lambda th: ratio.log_r(cal.x, th), cal.probabilities(SM), grid)
+        ratio = NormalisedRatio(ratio, coefficients)
+        normalisation = {"calibration_events": len(cal.x), "coefficients": coefficients.tolist(),
+                         "max_abs_c": float(np.abs(measured).max()), "grid_points": len(grid)}
     x_ref, t_ref = make_local_sample(train, SM, cfg.sally_draws, rng)
     sally, sally_history = train_estimator("sally", x_ref, t_xz=t_ref, config=est)
     metrics = evaluate(test, ratio, sally, cfg.theta_range)
+    metrics["normalisation"] = normalisation
     metrics["datasets"] = train.datasets
     source = (f"dy_contact at {len(cfg.train_data)} points ({sum(d.events for d in cfg.train_data)} events), "
               f"{len(train.x)} selected training events")
@@ -190,7 +208,8 @@ def train_ratio(cfg: RatioTrainConfig, out_dir: str | Path, *, samples_dir: str 
                       train_features=train_features, sample=source, seed=cfg.seed, metrics=metrics, config=est,
                       x_units=UNITS, version=cfg.version, command=command, parameter_units=[THETA_UNIT] * 2,
                       description=f"{cfg.ratio_method.upper()} estimate of log r(x|theta, SM) for Drell-Yan ll with "
-                                  "four-fermion contact interactions, theta = (cLL, cLR) in TeV^-2")
+                                  "four-fermion contact interactions, theta = (cLL, cLR) in TeV^-2"
+                                  + ("; normalised in the graph: E_SM[r] = 1 at every theta" if cfg.normalise else ""))
     export_bundle(ratio, card, out / f"{names['ratio']}.onnx", train_features[:2000])
     scard = score_card(sally, name=names["sally"], theta_ref=SM, x_names=FEATURE_NAMES, parameter_names=PARAMETERS,
                        train_x=x_ref, sample=source, seed=cfg.seed, metrics=metrics, config=est, x_units=UNITS,
