@@ -160,7 +160,36 @@ class LogColumns(nn.Module):
         return torch.where(self.mask, torch.log(torch.clamp(x, min=1e-30)), x)
 
 
-class ParameterizedRatio(nn.Module):
+class RatioMethods:
+    """log r̂ and its θ-gradient, evaluated on numpy arrays, for any module ``features = [x…, θ…] → log r̂``
+    with ``n_x`` and ``n_params`` (:class:`ParameterizedRatio` and the calibrated wrappers of it)."""
+
+    n_x: int
+    n_params: int
+
+    def log_r_and_score(self, features: torch.Tensor, create_graph: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """(log r̂ (n,), t̂ = ∇_θ log r̂ (n, p)) by autograd; ``create_graph`` to train on t̂."""
+        features = features.detach().requires_grad_(True)
+        with torch.enable_grad():
+            log_r = self(features)
+            (grad,) = torch.autograd.grad(log_r.sum(), features, create_graph=create_graph)
+        return log_r, grad[:, self.n_x :]
+
+    def log_r(self, x: Any, theta: Any) -> np.ndarray:
+        """log r̂(x|θ, θ1) as float64 (n,) for x (n,) / (n, n_x) and θ a point or one per event."""
+        feats = torch.as_tensor(ratio_features(x, theta, self.n_params))
+        self.eval()
+        with torch.no_grad():
+            return self(feats).double().numpy()
+
+    def score(self, x: Any, theta: Any) -> np.ndarray:
+        """t̂(x|θ) = ∇_θ log r̂(x|θ, θ1) as float64 (n, p)."""
+        self.eval()
+        _, t = self.log_r_and_score(torch.as_tensor(ratio_features(x, theta, self.n_params)), create_graph=False)
+        return t.detach().double().numpy()
+
+
+class ParameterizedRatio(RatioMethods, nn.Module):
     """log r̂(x|θ, θ1) from one input ``features`` = [x…, θ…] (n, n_x + p); returns (n,).
 
     Args:
@@ -185,28 +214,6 @@ class ParameterizedRatio(nn.Module):
     def theta_scale(self) -> torch.Tensor:
         """The standard deviations of θ in the standardisation (MadMiner's parameter scaling)."""
         return self.standardize.std[self.n_x :]
-
-    def log_r_and_score(self, features: torch.Tensor, create_graph: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-        """(log r̂ (n,), t̂ = ∇_θ log r̂ (n, p)) by autograd; ``create_graph`` to train on t̂."""
-        features = features.detach().requires_grad_(True)
-        with torch.enable_grad():
-            log_r = self(features)
-            (grad,) = torch.autograd.grad(log_r.sum(), features, create_graph=create_graph)
-        return log_r, grad[:, self.n_x :]
-
-    def log_r(self, x: Any, theta: Any) -> np.ndarray:
-        """log r̂(x|θ, θ1) as float64 (n,) for x (n,) / (n, n_x) and θ a point or one per event."""
-        feats = torch.as_tensor(ratio_features(x, theta, self.n_params))
-        self.eval()
-        with torch.no_grad():
-            return self(feats).double().numpy()
-
-    def score(self, x: Any, theta: Any) -> np.ndarray:
-        """t̂(x|θ) = ∇_θ log r̂(x|θ, θ1) as float64 (n, p)."""
-        self.eval()
-        _, t = self.log_r_and_score(torch.as_tensor(ratio_features(x, theta, self.n_params)), create_graph=False)
-        return t.detach().double().numpy()
-
 
 class LocalScore(nn.Module):
     """SALLY's t̂(x|θ_ref) from x (n, n_x); returns (n, p). Arguments as :class:`ParameterizedRatio`."""

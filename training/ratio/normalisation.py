@@ -28,16 +28,17 @@ from torch import nn
 from hepsurrogates.exceptions import InvalidArgumentError
 from hepsurrogates.morphing import quadratic_basis
 
-from .estimators import ParameterizedRatio, ratio_features
+from .estimators import ParameterizedRatio, RatioMethods
 
 __all__ = ["NormalisedRatio", "fit_normalisation"]
 
 
-class NormalisedRatio(nn.Module):
+class NormalisedRatio(RatioMethods, nn.Module):
     """A :class:`~.estimators.ParameterizedRatio` of two parameters minus a quadratic c(θ) (module docstring).
 
     Exposes the wrapped model's description (``n_x``, ``n_params``, ``hidden``, ``activation``, ``logs``) so
-    that cards and exports treat it as the estimator it calibrates.
+    that cards and exports treat it as the estimator it calibrates; ``log_r`` and ``score`` (by autograd)
+    come from :class:`~.estimators.RatioMethods`.
     """
 
     def __init__(self, base: ParameterizedRatio, coefficients: Any) -> None:
@@ -58,21 +59,6 @@ class NormalisedRatio(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.base(features) - self.offset(features[:, self.n_x:])
-
-    def log_r(self, x: Any, theta: Any) -> np.ndarray:
-        """log r̂_cal(x|θ, θ1) as float64 (n,)."""
-        feats = torch.as_tensor(ratio_features(x, theta, self.n_params))
-        self.eval()
-        with torch.no_grad():
-            return self(feats).double().numpy()
-
-    def score(self, x: Any, theta: Any) -> np.ndarray:
-        """∇_θ log r̂_cal(x|θ, θ1) as float64 (n, 2), by autograd."""
-        feats = torch.as_tensor(ratio_features(x, theta, self.n_params)).requires_grad_(True)
-        self.eval()
-        with torch.enable_grad():
-            (grad,) = torch.autograd.grad(self(feats).sum(), feats)
-        return grad[:, self.n_x:].double().numpy()
 
 
 def fit_normalisation(log_r: Callable[[np.ndarray], np.ndarray], probabilities: np.ndarray,
