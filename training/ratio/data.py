@@ -95,6 +95,17 @@ class ContactEvents:
         """σ_sel(θ) in pb for each point (n_theta,)."""
         return self.morphing.cross_section(self.sigma_basis, theta)
 
+    def event_cross_sections(self, theta: Any) -> np.ndarray:
+        """σ_i(θ) (pb): every selected event's share of σ_sel(θ), (n_events, n_theta); Σ_i σ_i(θ) = σ_sel(θ)."""
+        return self._per_event @ self.morphing.weights(theta).T / self.n_total
+
+    def event_cross_section_gradients(self, theta: Any) -> np.ndarray:
+        """∇_θ σ_i(θ) (pb per TeV⁻²) at one point, (n_events, 2)."""
+        grads = self.morphing.weight_gradients(theta)
+        if len(grads) != 1:
+            raise InvalidArgumentError(f"event_cross_section_gradients: one point expected, got {len(grads)}")
+        return self._per_event @ grads[0].T / self.n_total
+
     def probabilities(self, theta: Any) -> np.ndarray:
         """p(z_i|θ, sel)/Σ over the events: the resampling probabilities of the events at one θ."""
         weights = self.morphing.weights(theta)

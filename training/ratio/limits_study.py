@@ -61,16 +61,6 @@ def _log_r_grid(bundle: ModelBundle, x: np.ndarray, grid: np.ndarray) -> np.ndar
     return out
 
 
-def _per_event_sigma(events: ContactEvents, theta: np.ndarray) -> np.ndarray:
-    """σ_i(θ) (pb), every selected event's share of σ_sel(θ), (n_events, n_theta)."""
-    return (events.msq / events.density[:, None]) @ events.morphing.weights(theta).T / events.n_total
-
-
-def _per_event_sigma_gradient(events: ContactEvents, theta: np.ndarray) -> np.ndarray:
-    return np.einsum("nk,ik->ni", events.msq / events.density[:, None],
-                     events.morphing.weight_gradients(theta)[0]) / events.n_total
-
-
 def profile_interval(result: LimitResult, axis: int, cl: float) -> list[float]:
     """The profiled 1-D interval [low, high] on parameter ``axis`` at ``cl`` (χ²₁ threshold on the grid's
     minimum of t over the other parameter); the grid's end where the set reaches it."""
@@ -111,18 +101,18 @@ def expected_limits(events: ContactEvents, ratio: ModelBundle, sally: ModelBundl
     cell = (2 * half_range / (resolution - 1)) ** 2
     nu = lumi * events.cross_section(grid)
     nu_true = float(lumi * events.cross_section(true)[0])
-    sigma_grid = lumi * _per_event_sigma(events, grid)
-    asimov = lumi * _per_event_sigma(events, true)[:, 0]
+    sigma_grid = lumi * events.event_cross_sections(grid)
+    asimov = lumi * events.event_cross_sections(true)[:, 0]
     scans: dict[str, LimitResult] = {}
     log_r = _log_r_grid(ratio, events.x, grid)
     if normalise:
         # the constraint E_SM[r̂(x|θ, SM)] = 1 (both densities normalised), enforced on these events
-        p_sm = _per_event_sigma(events, np.zeros((1, 2)))[:, 0]
+        p_sm = events.event_cross_sections(np.zeros((1, 2)))[:, 0]
         log_r -= np.log((p_sm / p_sm.sum()) @ np.exp(log_r))
     scans["ratio"] = unbinned_limits(grid, log_r, nu, nu_ref=float(lumi * events.cross_section(np.zeros((1, 2)))[0]),
                                      weights=asimov)
     t_sally = sally.predict(events.x.astype(np.float32)).astype(np.float64)
-    gradient = lumi * _per_event_sigma_gradient(events, true)
+    gradient = lumi * events.event_cross_section_gradients(true)
     infos: dict[str, list[list[float]]] = {}
     for name, columns in (("sally_histogram", t_sally), ("mll_cos_histogram", events.x[:, :2])):
         edges = [quantile_edges(columns[:, k], n_bins, asimov) for k in range(2)]
@@ -132,8 +122,7 @@ def expected_limits(events: ContactEvents, ratio: ModelBundle, sally: ModelBundl
                                     binned_expectation(index, sigma_grid, n_cells))
         infos[name] = histogram_fisher_information(binned_expectation(index, asimov, n_cells),
                                                    binned_expectation(index, gradient, n_cells)).tolist()
-    rate = lumi * np.einsum("nk,ik->i", events.msq / events.density[:, None],
-                            events.morphing.weight_gradients(true)[0]) / events.n_total
+    rate = gradient.sum(axis=0)  # ∇ν(θ_true)
     p_true = asimov / asimov.sum()
     steps = np.array([[_STEP, 0.0], [-_STEP, 0.0], [0.0, _STEP], [0.0, -_STEP]]) + true
     lr = _log_r_grid(ratio, events.x, steps)
