@@ -35,13 +35,14 @@ def trained(tmp_path_factory):
     teacher = WorkspaceLikelihood(workspace_from_spec(spec), batch=12)
     root = tmp_path_factory.mktemp("likelihood")
     cfg = SamplingConfig(walkers=24, s1_runs=2, s1_steps=1500, burn_in=300, thin=5, keep_every=5,
-                         s3_mu=(-0.5, 3.0), s3_windows=8, s3_steps=600, s3_burn_in=200, s3_thin=5)
+                         s3_mu=(-0.5, 3.0), s3_windows=8, s3_steps=600, s3_burn_in=200, s3_thin=5,
+                         s3_temperatures=(1.0,))
     s1 = sample_s1(teacher, root / "samples", cfg, progress=False)
     sample_s3(teacher, root / "samples", cfg, progress=False)
     result = train_likelihood(teacher, root / "samples", root / "bundle",
                               TrainConfig(hidden=(32, 32), n_points=20_000, max_epochs=80, patience=15, lr_patience=6,
                                           batch_size=128, threads=1, t_mu_points=6, name="likelihood_small",
-                                          baseline="quadratic"),
+                                          baseline="quadratic", profile_weight=1.0),
                               progress=False)
     return teacher, result, root, s1
 

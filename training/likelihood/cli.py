@@ -14,6 +14,18 @@ from .teachers import resolve_teacher
 __all__ = ["sample", "train", "workspace"]
 
 
+def _floats(text: str, name: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = ()
+    if not values:
+        from hepsurrogates.exceptions import InvalidArgumentError
+
+        raise InvalidArgumentError(f"{name} must be comma-separated numbers, got {text!r}")
+    return values
+
+
 def sample(
     teacher: str = "toy",
     out: str = "likelihood_samples",
@@ -28,6 +40,7 @@ def sample(
     s3_steps: int = 1_500,
     s3_burn_in: int = 500,
     s3_thin: int = 50,
+    s3_temperatures: str = "1,4,16,64",
     keep_every: int = 20,
     seed: int = 1,
     measurement: str | None = None,
@@ -42,6 +55,9 @@ def sample(
         walkers, runs, steps, burn_in, thin: the S1 runs (independent runs for R̂).
         s3_mu_low, s3_mu_high, s3_windows: the grid of μ windows of the profiled-maximum sample.
         s3_steps, s3_burn_in, s3_thin: the runs of each window.
+        s3_temperatures: the inverse temperatures β at which every window is sampled, comma
+            separated (``1,4,16,64``: also from L^β, points 1/√β closer to the ridge of conditional
+            maxima; :mod:`~hepsurrogates.training.likelihood.sampling`).
         keep_every: every how many steps the chains are kept (in memory and in the chunk files).
         seed: base seed.
         measurement: the workspace's measurement (default: its first).
@@ -52,7 +68,8 @@ def sample(
     """
     cfg = SamplingConfig(walkers=walkers, s1_runs=runs, s1_steps=steps, burn_in=burn_in, thin=thin,
                          s3_mu=(s3_mu_low, s3_mu_high), s3_windows=s3_windows, s3_steps=s3_steps,
-                         s3_burn_in=s3_burn_in, s3_thin=s3_thin, keep_every=keep_every, seed=seed)
+                         s3_burn_in=s3_burn_in, s3_thin=s3_thin, keep_every=keep_every, seed=seed,
+                         s3_temperatures=_floats(s3_temperatures, "s3_temperatures"))
     t = resolve_teacher(teacher, measurement)
     s1 = sample_s1(t, out, cfg, progress=not quiet)
     s3 = sample_s3(t, out, cfg, progress=not quiet)
@@ -67,21 +84,23 @@ def train(
     name: str = "likelihood_toy",
     hidden: str = "128,128",
     members: int = 1,
-    baseline: str = "none",
-    n_points: int = 200_000,
+    baseline: str = "quadratic",
+    n_points: int = 300_000,
     batch_size: int = 512,
     learning_rate: float = 1e-3,
     max_epochs: int = 300,
-    patience: int = 25,
+    patience: int = 30,
     lr_patience: int = 10,
     max_minutes: float | None = None,
-    profile_weight: float = 1.0,
+    profile_weight: float = 3.0,
     seed: int = 1,
     threads: int = 1,
     measurement: str | None = None,
     quiet: bool = False,
 ) -> dict[str, Any]:
     """Train a likelihood surrogate on ``samples/s3.npz`` and export ``out/<name>.onnx`` with its card.
+
+    The defaults are the settings of the shipped ``likelihood_toy`` bundle.
 
     Args:
         teacher: ``toy`` or the pyhf workspace JSON file the samples were drawn from (the exact
@@ -91,8 +110,9 @@ def train(
         name: the bundle's name.
         hidden: hidden-layer widths, comma separated (e.g. ``128,128``).
         members: ensemble members (their mean is the output).
-        baseline: ``none`` (the published recipe) or ``quadratic`` (the MLP learns the departure
-            from the second-order expansion of the exact ln L at its maximum, which is in the graph).
+        baseline: ``quadratic`` (the shipped setting: the MLP learns the departure from the
+            second-order expansion of the exact ln L at its maximum, which is in the graph) or
+            ``none`` (the published recipe).
         n_points: points drawn from S3 (70/15/15 train/validation/test).
         batch_size, learning_rate, max_epochs, patience, lr_patience: the optimiser (Adam,
             learning rate ×0.2 after ``lr_patience`` epochs without improvement, early stop after

@@ -63,22 +63,22 @@ class TrainConfig:
 
     hidden: tuple[int, ...] = (128, 128)
     members: int = 1
-    n_points: int = 200_000
+    n_points: int = 300_000
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
     batch_size: int = 512
     learning_rate: float = 1e-3
     lr_factor: float = 0.2
     lr_patience: int = 10
-    patience: int = 25
+    patience: int = 30
     max_epochs: int = 300
     min_lr: float = 1e-6
     threads: int = 1
     seed: int = 1
     t_mu_points: int = 11
     gradient_output: bool = True
-    baseline: str = "none"
+    baseline: str = "quadratic"
     max_minutes: float | None = None
-    profile_weight: float = 1.0
+    profile_weight: float = 3.0
     name: str = "likelihood_toy"
     version: str = "1.0.0"
     extra: dict[str, Any] = field(default_factory=dict)
