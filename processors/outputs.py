@@ -18,7 +18,7 @@ from typing import Any
 
 from hepsurrogates.jsonout import plain
 
-__all__ = ["save_results", "summarise"]
+__all__ = ["save_results", "summarise", "histogram_payload"]
 
 
 def summarise(results: Mapping[str, Any]) -> dict[str, Any]:
@@ -35,6 +35,11 @@ def summarise(results: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def histogram_payload(results: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """What ``hists.pkl`` holds: ``{dataset: {family: {name: hist.Hist}}}`` of a run's results."""
+    return {name: {fam: r["hists"] for fam, r in res["families"].items()} for name, res in results.items()}
+
+
 def save_results(results: Mapping[str, Any], out_dir: str | Path, processor_instance: Any,
                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Write ``hists.pkl``, ``summary.json`` and ``plots/`` (module docstring); returns the summary.
@@ -49,8 +54,7 @@ def save_results(results: Mapping[str, Any], out_dir: str | Path, processor_inst
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    save({name: {fam: r["hists"] for fam, r in res["families"].items()} for name, res in results.items()},
-         out / "hists.pkl")
+    save(histogram_payload(results), out / "hists.pkl")
     bundles = {a.family: {col: {"bundle": b.path or b.name, "sha256": b.card["sha256"]} for col, b in a.bundles.items()}
                for a in processor_instance.attachers}
     summary: dict[str, Any] = {

@@ -37,31 +37,27 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 
 def histograms(fileset: Path, shift: float, out: Path, dataset: str) -> Path:
-    """Run DiTauMassProcessor on every file of ``fileset`` with Tau.pt × (1 + shift); write hists.pkl."""
+    """Run DiTauMassProcessor on every file of ``fileset`` with Tau.pt × (1 + shift); write hists.pkl
+    in the layout of ``hepsurrogates run`` (:func:`~hepsurrogates.processors.outputs.histogram_payload`)."""
+    from coffea.processor import accumulate
     from coffea.util import save
 
     from hepsurrogates.models.shipped import load_shipped
     from hepsurrogates.nanoio import open_events
     from hepsurrogates.processors.ditau.processor import DiTauMassProcessor
+    from hepsurrogates.processors.outputs import histogram_payload
 
     proc = DiTauMassProcessor(load_shipped("ditau_mass", family="ditau"))
     files = json.loads(fileset.read_text())
     paths = [p for entry in files.values() for p in entry["files"]]
-    total = None
+    outputs = []
     for path in paths:
         events = open_events(path, mode="eager", metadata={"dataset": dataset})
         if shift:
             events["Tau"] = ak.with_field(events.Tau, events.Tau.pt * (1.0 + shift), "pt")
-        res = proc.process(events)[dataset]
-        if total is None:
-            total = res
-        else:
-            for k, h in res["hists"].items():
-                total["hists"][k] = total["hists"][k] + h
-            total["entries"] += res["entries"]
-            total["with_pair"] += res["with_pair"]
+        outputs.append(proc.process(events))
     out.parent.mkdir(parents=True, exist_ok=True)
-    save({dataset: total}, str(out))
+    save(histogram_payload(accumulate(outputs)), str(out))
     return out
 
 

@@ -13,16 +13,20 @@ from hepsurrogates.exceptions import InvalidArgumentError, MissingInputFileError
 
 
 def _run_file(path, counts, name="ds"):
-    """A hists.pkl as 'hepsurrogates run' writes it: {dataset: {"hists": {"m_ml": channel x mass}}}."""
+    """A hists.pkl as 'hepsurrogates run' writes it (processors/outputs.py's layout of a processor's
+    output): {dataset: {family: {"m_ml": channel x mass}}}."""
     import hist
     from coffea.util import save
+
+    from hepsurrogates.processors.outputs import histogram_payload
 
     h = hist.Hist(hist.axis.IntCategory([0, 1], name="channel"), hist.axis.Regular(100, 0.0, 1000.0, name="mass"),
                   storage=hist.storage.Weight())
     centres = np.arange(5.0, 1000.0, 10.0)
     for ch in (0, 1):
         h.fill(channel=ch, mass=centres, weight=np.asarray(counts, dtype=float) / 2)
-    save({name: {"hists": {"m_ml": h}, "entries": 1, "with_pair": 1, "channels": {}}}, str(path))
+    output = {"entries": 1, "selected": 1, "families": {"ditau": {"selected": 1, "counts": {}, "hists": {"m_ml": h}}}}
+    save(histogram_payload({name: output}), str(path))
     return path
 
 
@@ -55,6 +59,12 @@ def test_workspace_verb_builds_a_valid_workspace_from_run_histograms(tmp_path):
     with pytest.raises(SchemaError, match="no histogram 'm_vis'"):
         workspace(signal=str(files["s"]), background=str(files["b"]), out=str(tmp_path / "x.json"),
                   histogram="m_vis", mass_low=40.0, mass_high=240.0)
+    from coffea.util import save
+
+    old = tmp_path / "old_layout.pkl"  # {dataset: {"hists": ...}}: not what run writes
+    save({"ds": {"hists": {}, "entries": 1}}, str(old))
+    with pytest.raises(SchemaError, match="no histogram 'm_ml'"):
+        workspace(signal=str(old), background=str(files["b"]), out=str(tmp_path / "x.json"))
     with pytest.raises(MissingInputFileError):
         workspace(signal=str(tmp_path / "none.pkl"), background=str(files["b"]), out=str(tmp_path / "x.json"))
 

@@ -25,11 +25,14 @@ def read_run_histogram(path: str | Path, histogram: str, mass_range: tuple[float
                        dataset: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(contents, Σw², edges) of ``histogram`` in a ``hists.pkl``, channels summed, range kept, rebinned.
 
+    ``hists.pkl`` is what ``hepsurrogates run`` writes, ``{dataset: {family: {name: hist.Hist}}}``;
+    the histogram is looked up in every family of the dataset (its name must be in exactly one).
+
     Raises:
         MissingInputFileError: no such file.
         CorruptInputFileError: not a readable coffea pickle.
-        SchemaError: not the output of ``hepsurrogates run`` (no datasets, no such histogram), or
-            several datasets and none chosen.
+        SchemaError: not the output of ``hepsurrogates run`` (no datasets, no such histogram, or
+            one of that name in several families), or several datasets and none chosen.
     """
     import hist
     from coffea.util import load
@@ -41,16 +44,23 @@ def read_run_histogram(path: str | Path, histogram: str, mass_range: tuple[float
         results = load(str(p))
     except Exception as err:  # coffea.util.load raises whatever lz4/cloudpickle raise
         raise CorruptInputFileError(f"{p} is not a readable hists.pkl ({type(err).__name__}: {err})") from err
+    layout = "{dataset: {family: {name: hist}}}"
     if not isinstance(results, dict) or not results:
-        raise SchemaError(f"{p}: expected the output of 'hepsurrogates run' ({{dataset: {{'hists': ...}}}})")
+        raise SchemaError(f"{p}: expected the output of 'hepsurrogates run' ({layout})")
     names = sorted(results)
     if dataset is None and len(names) > 1:
         raise SchemaError(f"{p} holds several datasets {names}; choose one")
     res = results[dataset or names[0]]
-    hists = res.get("hists", {}) if isinstance(res, dict) else {}
-    if histogram not in hists:
-        raise SchemaError(f"{p}: no histogram {histogram!r} (found {sorted(hists)})")
-    h = hists[histogram]
+    families = {f: h for f, h in res.items() if isinstance(h, dict)} if isinstance(res, dict) else {}
+    if not families:
+        raise SchemaError(f"{p}: expected the output of 'hepsurrogates run' ({layout})")
+    holders = [f for f, h in families.items() if histogram in h]
+    if not holders:
+        found = sorted(f"{f}/{n}" for f, h in families.items() for n in h)
+        raise SchemaError(f"{p}: no histogram {histogram!r} (found {found})")
+    if len(holders) > 1:
+        raise SchemaError(f"{p}: histogram {histogram!r} is in several families {sorted(holders)}")
+    h = families[holders[0]][histogram]
     if "channel" in h.axes.name:
         h = h[{"channel": sum}]
     lo, hi = mass_range
