@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     sampled = sample(teacher=args.workspace, out=str(work / "samples"), walkers=args.walkers, runs=4, steps=args.steps,
                      burn_in=args.steps // 5, thin=20, s3_mu_low=-0.5, s3_mu_high=args.mu_high, s3_windows=16,
-                     s3_steps=1500, s3_burn_in=500, s3_thin=20, s3_temperatures="1", quiet=True)
+                     s3_steps=1500, s3_burn_in=500, s3_thin=20, quiet=True)
     t_sample = time.perf_counter() - t0
     existing = work / "bundle" / f"{args.name}.onnx"
     if args.reuse_bundle and existing.is_file():
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         trained = train(teacher=args.workspace, samples=str(work / "samples"), out=str(work / "bundle"), name=args.name,
                         hidden=args.hidden, baseline=args.baseline, batch_size=512, lr_patience=10, patience=30,
-                        profile_weight=1.0, max_minutes=args.max_minutes, threads=1, quiet=True)
+                        max_minutes=args.max_minutes, threads=1, quiet=True)
     teacher = resolve_teacher(args.workspace)
     sur = LikelihoodSurrogate.load(trained["bundle"])
     bounds = [tuple(p["range"]) for p in teacher.parameters()]
