@@ -49,6 +49,15 @@ from hepsurrogates.training.samples import files_from  # noqa: E402
 GEANT4_SECONDS_PER_EVENT = 60.0
 
 
+def _architecture(network: dict) -> str:
+    """A bundle's network in a few words (the card's ``network`` block)."""
+    hidden = "×".join(str(h) for h in network["hidden"])
+    if network["model"] != "flow":
+        return f"Gaussian μ + σ·ε, MLP {hidden}"
+    kind = "autoregressive" if network.get("passes") is None else f"{network['passes']}-pass coupling"
+    return f"flow, {network['transforms']} {kind} spline transforms, {network['bins']} bins, MLP {hidden}"
+
+
 def _best(fn, repeats: int) -> float:
     best = float("inf")
     for _ in range(repeats):
@@ -142,7 +151,8 @@ def main() -> None:
     for path in a.bundles:
         bundle = ModelBundle.load(path, family="fastsim")
         entry = {"objects": _objects_per_second(bundle, data, a.batch, a.repeats),
-                 "card_metrics": bundle.card["metrics"].get("summary", {}), "model": bundle.card["network"]["model"]}
+                 "card_metrics": bundle.card["metrics"].get("summary", {}), "model": bundle.card["network"]["model"],
+                 "architecture": _architecture(bundle.card["network"])}
         with tempfile.TemporaryDirectory() as tmp:
             entry["processor"] = _processor(bundle, files, a.oversample, Path(tmp))
             entry["bytes"] = _bytes(files, Path(tmp))

@@ -66,8 +66,27 @@ def validation_tables() -> dict[str, str]:
     return {f"Validation on {title}": summary, "Per-feature W1 (in units of the teacher's σ)": _md(header, per)}
 
 
+def variant_table(d: dict[str, Any]) -> str:
+    """Flow variants: objects per second against the validation NLL (bench_flow_variants.py)."""
+    kinds = {(None, False): "autoregressive", (2, False): "2-pass coupling, alternating orders",
+             (2, True): "2-pass coupling, random orders"}
+    base = next(iter(d["variants"].values()))
+    rows = []
+    for v in d["variants"].values():
+        nll = v["val_nll"]
+        rows.append([v["transforms"], kinds.get((v["passes"], v["randperm"]), f"{v['passes']} passes"),
+                     f"{v['n_parameters']:,}", f"{nll[min(9, len(nll) - 1)]:.2f}", f"{v['best_val_nll']:.2f}",
+                     f"{v['objects_per_second']:,.0f}", f"{v['objects_per_second'] / base['objects_per_second']:.1f}×",
+                     f"{v['training_seconds']:.0f}"])
+    return _md(["transforms", "kind", "weights", "val NLL after 10 epochs", f"best val NLL ({d['epochs']} epochs)",
+                "objects / s (onnxruntime, one core)", "× the first row", "training s"], rows)
+
+
 def tables(results: dict[str, Any]) -> dict[str, str]:
     out = validation_tables()
+    v = results.get("fastsim_flow_variants")
+    if v is not None:
+        out[f"Faster flows: sampling speed against the fit (`{v['command']}`)"] = variant_table(v)
     d = results.get("fastsim")
     if d is None:
         return out
@@ -75,13 +94,14 @@ def tables(results: dict[str, Any]) -> dict[str, str]:
     rows = []
     for name, b in d["bundles"].items():
         o, p, by = b["objects"], b["processor"], b["bytes"]
-        rows.append([f"`{name}`", f"{o['objects_per_second']:,.0f}", f"{o['microseconds_per_object']:.1f}",
+        rows.append([f"`{name}`", b.get("architecture", b["model"]), f"{o['objects_per_second']:,.0f}",
+                     f"{o['microseconds_per_object']:.1f}",
                      f"{1e6 * t['detector_seconds_per_event']:.0f}", f"{b['speedup_vs_detector_model']:.2f}",
                      f"{p['processor_events_per_second']:,.0f}", f"{p['processor_over_read']:.2f}",
                      f"{by['input_file_bytes_per_event']:.0f}", f"{by['gen_input_bytes_per_event']:.0f}",
                      f"{by['fastsim_collections_bytes_per_selected_event']:.0f}"])
     out[f"Throughput on one core ({BENCH})"] = _md(
-        ["bundle", "objects / s (onnxruntime + noise)", "µs / object", "detector model µs / event",
+        ["bundle", "model", "objects / s (onnxruntime + noise)", "µs / object", "detector model µs / event",
          "detector model / FastSim", "FastSimProcessor events / s", "processor / plain read",
          "input file bytes / event (gen + reco)", "gen input bytes / event",
          "FastSim collections bytes / selected event"], rows)

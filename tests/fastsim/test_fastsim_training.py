@@ -21,7 +21,7 @@ from hepsurrogates.training.fastsim.models import (  # noqa: E402
     ResidualFrame,
     gaussian_loss,
 )
-from hepsurrogates.training.fastsim.train import FastSimTrainConfig, _frame, _train  # noqa: E402
+from hepsurrogates.training.fastsim.train import FastSimTrainConfig, _frame, train_sampler  # noqa: E402
 from hepsurrogates.training.fit import split_indices  # noqa: E402
 
 DEMO = str(resources.files("hepsurrogates").joinpath("data", "demo", "wjets_munu_demo.root"))
@@ -70,9 +70,10 @@ def test_gaussian_sampler_is_location_plus_width_times_noise():
             assert torch.allclose(y, x + 2.0 * (mu + sigma * eps), atol=1e-5)
 
 
-def test_flow_sampler_inverts_the_density_transform():
+@pytest.mark.parametrize("passes", [None, 2])  # autoregressive, and the shipped coupling transforms
+def test_flow_sampler_inverts_the_density_transform(passes):
     torch.manual_seed(1)
-    model = FlowModel(_frame_of(), transforms=2, hidden=(16, 16), bins=4)
+    model = FlowModel(_frame_of(), transforms=2, hidden=(16, 16), bins=4, passes=passes)
     sampler = FlowSampler(model).eval()
     x = torch.randn(64, 9) * 30
     eps = torch.randn(64, 9)
@@ -90,7 +91,7 @@ def test_tiny_training_exports_a_sampler_onnxruntime_runs(kind, demo_data, tmp_p
 
     i_tr, i_va, _ = split_indices(len(demo_data), (0.8 - 1e-9, 0.2, 1e-9), 3)
     cfg = FastSimTrainConfig(model=kind, hidden=[32, 32], transforms=2, bins=4, max_epochs=8, threads=1)
-    sampler, history, n_params = _train(cfg, demo_data.subset(i_tr), demo_data.subset(i_va), progress=False)
+    sampler, history, n_params = train_sampler(cfg, demo_data.subset(i_tr), demo_data.subset(i_va), progress=False)
     assert history.val_loss[-1] < history.val_loss[0] and n_params > 1000  # it learned something
     names = [*GEN_NAMES, *NOISE_NAMES]
     card = {"schema_version": "1.1.0", "family": "fastsim", "name": f"tiny_{kind}", "version": "0.0.1",

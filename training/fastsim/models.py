@@ -120,13 +120,16 @@ class FlowModel(nn.Module):
     """Conditional spline flow p(t | x): ``forward([x, y])`` gives −log p(y | x) per row (nats, reco units)."""
 
     def __init__(self, frame: ResidualFrame, transforms: int = 5, hidden: Sequence[int] = (128, 128),
-                 bins: int = 8, passes: int | None = None) -> None:
+                 bins: int = 8, passes: int | None = None, randperm: bool = False) -> None:
         super().__init__()
         self.frame = frame
         # passes=None: fully autoregressive (sampling inverts each transform in 9 sequential passes);
-        # passes=2: coupling transforms (two passes each way: several times faster sampling)
+        # passes=2: coupling transforms (two passes each way: several times faster sampling). zuko
+        # alternates ascending and descending feature orders; with 9 features and two passes that
+        # keeps jet_py in the first block of every transform, so coupling wants randperm=True
+        # (a random feature order per transform)
         self.flow = zuko.flows.NSF(features=N_FEATURES, context=frame.width, transforms=transforms,
-                                   hidden_features=tuple(hidden), bins=bins, passes=passes)
+                                   hidden_features=tuple(hidden), bins=bins, passes=passes, randperm=randperm)
 
     def forward(self, xy: torch.Tensor) -> torch.Tensor:
         x, y = xy[:, :N_FEATURES], xy[:, N_FEATURES:]

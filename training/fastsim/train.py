@@ -63,7 +63,7 @@ from .models import (
 )
 
 __all__ = ["FastSimTrainConfig", "FastSimTrainResult", "train_fastsim", "train_from_options", "sample_bundle",
-           "evaluate"]
+           "evaluate", "train_sampler"]
 
 MODELS = ("gaussian", "flow")
 
@@ -80,6 +80,8 @@ class FastSimTrainConfig(JsonConfig):
     bins: int = 8
     #: None: autoregressive spline transforms; 2: coupling (faster sampling)
     passes: int | None = None
+    #: a random feature order per transform (zuko's ``randperm``) instead of alternating orders
+    randperm: bool = False
     batch_size: int = 512
     learning_rate: float = 1e-3
     max_epochs: int = 300
@@ -136,8 +138,10 @@ def _frame(x: np.ndarray, y: np.ndarray) -> ResidualFrame:
     return ResidualFrame(t(x.mean(0)), t(x.std(0)), t(r.mean(0)), t(r.std(0)), c.mean(0), c.std(0))
 
 
-def _train(cfg: FastSimTrainConfig, train: FastSimDataset, val: FastSimDataset,
-           progress: bool) -> tuple[torch.nn.Module, FitHistory, int]:
+def train_sampler(cfg: FastSimTrainConfig, train: FastSimDataset, val: FastSimDataset,
+                  progress: bool) -> tuple[torch.nn.Module, FitHistory, int]:
+    """Fit the model of ``cfg`` on ``train`` (early stopping on ``val``); returns the exportable sampler
+    ([gen, noise] → reco), the fit history and the model's parameter count."""
     generator = seed_everything(cfg.seed)
     frame = _frame(train.x, train.y)
     fit_cfg = FitConfig(batch_size=cfg.batch_size, learning_rate=cfg.learning_rate, max_epochs=cfg.max_epochs,
@@ -153,7 +157,7 @@ def _train(cfg: FastSimTrainConfig, train: FastSimDataset, val: FastSimDataset,
                       fit_cfg, generator, description="train fastsim (gaussian)")
         sampler: torch.nn.Module = GaussianSampler(model)
     else:
-        model = FlowModel(frame, cfg.transforms, cfg.hidden, cfg.bins, cfg.passes)
+        model = FlowModel(frame, cfg.transforms, cfg.hidden, cfg.bins, cfg.passes, cfg.randperm)
 
         def nll(pred: torch.Tensor, target: torch.Tensor, w: torch.Tensor, epoch: int) -> torch.Tensor:
             return (pred * w).sum() / w.sum()
@@ -243,7 +247,7 @@ def train_fastsim(cfg: FastSimTrainConfig, out: str | Path, samples_dir: str | P
     i_train, i_val, _ = split_indices(len(data), (1.0 - cfg.validation_fraction - 1e-9, cfg.validation_fraction,
                                                   1e-9), cfg.seed)
     train, val = data.subset(i_train), data.subset(i_val)
-    sampler, history, n_params = _train(cfg, train, val, progress)
+    sampler, history, n_params = train_sampler(cfg, train, val, progress)
 
     ev_data = load_fastsim_dataset(resolve(cfg.eval_data, samples, progress), progress=progress)
     floor_data = load_fastsim_dataset(resolve(cfg.eval_data, samples, progress, detector_replica=1),
@@ -276,7 +280,7 @@ def train_fastsim(cfg: FastSimTrainConfig, out: str | Path, samples_dir: str | P
             "model": cfg.model,
             "hidden": list(cfg.hidden),
             **({"transforms": cfg.transforms, "bins": cfg.bins, "activation": "relu (zuko's conditioner MLPs)",
-                "passes": cfg.passes,
+                "passes": cfg.passes, "randperm": cfg.randperm,
                 "flow": "zuko NSF (rational-quadratic splines, " + ("autoregressive" if cfg.passes is None else
                                                                     f"{cfg.passes}-pass coupling")
                         + "), sampled by inversion"}
