@@ -63,6 +63,34 @@ class LikelihoodSurrogate:
         self.poi_index: int = self.parameter_names.index(poi)
         self.bounds = np.array([p["range"] for p in self._records], dtype=np.float64)
         self._outside = [i for i, p in enumerate(self._records) if not p.get("constraint_in_logpdf", False)]
+        self._value_session: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_value_session"] = None  # onnxruntime sessions cannot be pickled
+        return state
+
+    def _logpdf_session(self) -> Any:
+        """A session on the graph pruned to the ``logpdf`` output. onnxruntime runs every node of a
+        graph whichever outputs are fetched, so ln L alone from the full graph would pay for the
+        gradient too (about 3× the cost on the shipped toy bundle); the pruned graph is the same
+        nodes, hence the same values."""
+        if not self.has_gradient:
+            return self.bundle.session(self.threads)
+        if self._value_session is None:
+            import onnx
+            import onnxruntime as ort
+            from onnx.utils import Extractor
+
+            model = onnx.load_from_string(self.bundle.model_bytes)
+            pruned = Extractor(model).extract_model([i.name for i in model.graph.input], [LOGPDF_OUTPUT])
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = self.threads
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3
+            self._value_session = ort.InferenceSession(pruned.SerializeToString(), sess_options=opts,
+                                                       providers=["CPUExecutionProvider"])
+        return self._value_session
 
     @classmethod
     def load(cls, path: str | Path, threads: int = 1) -> LikelihoodSurrogate:
@@ -114,7 +142,7 @@ class LikelihoodSurrogate:
         """ln L per row."""
         x = self._rows(x)
         feed = {self.card["inputs"]["name"]: self._checked(x)}
-        value = self.bundle.session(self.threads).run([LOGPDF_OUTPUT], feed)[0]
+        value = self._logpdf_session().run([LOGPDF_OUTPUT], feed)[0]
         return value.astype(np.float64).reshape(-1) if len(x) else np.zeros(0)
 
     def _checked(self, x: np.ndarray) -> np.ndarray:
