@@ -389,51 +389,80 @@ def train_estimator(method: str, x: Any, theta: Any = None, y: Any = None, r_xz:
     mean, std = shown.mean(dim=0), shown.std(dim=0)
     cls = LocalScore if method == "sally" else ParameterizedRatio
     model = cls(xr.shape[1], p, cfg.hidden, cfg.activation, mean, std, cfg.log_inputs)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate, amsgrad=True)
 
     def take(idx: torch.Tensor) -> tuple[torch.Tensor, ...]:
         return (feats[idx], *(None if v is None else v[idx] for v in tensors.values()))
+
+    def loss_of(idx: torch.Tensor, create_graph: bool) -> torch.Tensor:
+        if not create_graph and method not in SCORE_METHODS:
+            with torch.no_grad():
+                return _batch_loss(model, method, cfg, *take(idx), create_graph=False)
+        return _batch_loss(model, method, cfg, *take(idx), create_graph=create_graph)
+
+    history = run_epochs(model, loss_of, train_idx, val_idx, generator, name=method, epochs=cfg.epochs,
+                         batch_size=cfg.batch_size, learning_rate=cfg.learning_rate,
+                         final_learning_rate=cfg.final_learning_rate, early_stopping=cfg.early_stopping,
+                         clip_grad_norm=cfg.clip_grad_norm)
+    return model, history
+
+
+def run_epochs(model: nn.Module, loss_of: Callable[[torch.Tensor, bool], torch.Tensor], train_idx: torch.Tensor,
+               val_idx: torch.Tensor, generator: torch.Generator, *, name: str, epochs: int, batch_size: int,
+               learning_rate: float, final_learning_rate: float, early_stopping: bool = True,
+               clip_grad_norm: float | None = None) -> FitHistory:
+    """The training loop of the ratio family's estimators (MadMiner's): Adam with AMSGrad, the
+    learning rate decayed exponentially from ``learning_rate`` to ``final_learning_rate``, shuffled
+    mini-batches, the validation loss after every epoch, and (``early_stopping``) the state of the
+    epoch of least validation loss restored at the end (the model is left in eval mode).
+
+    ``loss_of(indices, create_graph)`` is the mean loss of those events (``create_graph``: for
+    training, where a score term's gradient must itself be differentiable).
+
+    Raises:
+        FloatingPointError: a non-finite validation loss.
+    """
+    opt = torch.optim.Adam(model.parameters(), lr=learning_rate, amsgrad=True)
+    n_val = len(val_idx)
 
     def validation_loss() -> float:
         model.eval()
         total = 0.0
         for i in range(0, n_val, 8192):
-            batch = take(val_idx[i : i + 8192])
-            with torch.no_grad() if method not in SCORE_METHODS else torch.enable_grad():
-                total += float(_batch_loss(model, method, cfg, *batch, create_graph=False).detach()) * len(batch[0])
+            idx = val_idx[i : i + 8192]
+            total += float(loss_of(idx, False).detach()) * len(idx)
         return total / n_val
 
     history = FitHistory()
     best, best_state = math.inf, copy.deepcopy(model.state_dict())
     t0 = time.perf_counter()
-    for epoch in range(cfg.epochs):
-        lr = cfg.learning_rate * (cfg.final_learning_rate / cfg.learning_rate) ** (epoch / max(cfg.epochs - 1, 1))
+    for epoch in range(epochs):
+        lr = learning_rate * (final_learning_rate / learning_rate) ** (epoch / max(epochs - 1, 1))
         for group in opt.param_groups:
             group["lr"] = lr
         model.train()
         order = train_idx[torch.randperm(len(train_idx), generator=generator)]
         running = 0.0
-        for i in range(0, len(order), cfg.batch_size):
-            batch = take(order[i : i + cfg.batch_size])
+        for i in range(0, len(order), batch_size):
+            idx = order[i : i + batch_size]
             opt.zero_grad(set_to_none=True)
-            loss = _batch_loss(model, method, cfg, *batch, create_graph=True)
+            loss = loss_of(idx, True)
             loss.backward()
-            if cfg.clip_grad_norm:
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
+            if clip_grad_norm:
+                nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
             opt.step()
-            running += float(loss.detach()) * len(batch[0])
+            running += float(loss.detach()) * len(idx)
         val = validation_loss()
         history.train_loss.append(running / len(order))
         history.val_loss.append(val)
         history.learning_rate.append(lr)
         if not math.isfinite(val):
-            raise FloatingPointError(f"{method}: non-finite validation loss at epoch {epoch}")
-        if val < best or not cfg.early_stopping:
+            raise FloatingPointError(f"{name}: non-finite validation loss at epoch {epoch}")
+        if val < best or not early_stopping:
             best, best_state, history.best_epoch = val, copy.deepcopy(model.state_dict()), epoch
     model.load_state_dict(best_state)
     model.eval()
     history.seconds = time.perf_counter() - t0
-    return model, history
+    return history
 
 
 def _preprocessing(model: ParameterizedRatio | LocalScore, names: Sequence[str]) -> str:

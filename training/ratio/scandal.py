@@ -27,9 +27,6 @@ bundle would hold.
 
 from __future__ import annotations
 
-import copy
-import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +39,7 @@ from torch import nn
 from hepsurrogates.exceptions import InvalidArgumentError
 
 from ..fit import FitHistory, seed_everything
-from .estimators import _rows, _theta_rows
+from .estimators import _rows, _theta_rows, run_epochs
 
 __all__ = ["DensityConfig", "ConditionalDensity", "train_density"]
 
@@ -165,39 +162,11 @@ def train_density(x: Any, theta: Any, t_xz: Any = None,
     k = xr.shape[1]
     model = ConditionalDensity(k, th.shape[1], part[:, :k].mean(0), part[:, :k].std(0), part[:, k:].mean(0),
                                part[:, k:].std(0).clamp_min(1e-12), cfg.transforms, cfg.hidden, cfg.bins)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate, amsgrad=True)
 
     def loss_of(idx: torch.Tensor, create_graph: bool) -> torch.Tensor:
         return _loss(model, feats[idx], None if scores is None else scores[idx], cfg.alpha, create_graph)
 
-    history = FitHistory()
-    best, best_state = math.inf, copy.deepcopy(model.state_dict())
-    t0 = time.perf_counter()
-    for epoch in range(cfg.epochs):
-        lr = cfg.learning_rate * (cfg.final_learning_rate / cfg.learning_rate) ** (epoch / max(cfg.epochs - 1, 1))
-        for group in opt.param_groups:
-            group["lr"] = lr
-        model.train()
-        order = train_idx[torch.randperm(len(train_idx), generator=generator)]
-        running = 0.0
-        for i in range(0, len(order), cfg.batch_size):
-            idx = order[i : i + cfg.batch_size]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_of(idx, create_graph=True)
-            loss.backward()
-            opt.step()
-            running += float(loss.detach()) * len(idx)
-        model.eval()
-        val = sum(float(loss_of(val_idx[i : i + 8192], create_graph=False).detach()) * len(val_idx[i : i + 8192])
-                  for i in range(0, n_val, 8192)) / n_val
-        history.train_loss.append(running / len(order))
-        history.val_loss.append(val)
-        history.learning_rate.append(lr)
-        if not math.isfinite(val):
-            raise FloatingPointError(f"density estimator: non-finite validation loss at epoch {epoch}")
-        if val < best:
-            best, best_state, history.best_epoch = val, copy.deepcopy(model.state_dict()), epoch
-    model.load_state_dict(best_state)
-    model.eval()
-    history.seconds = time.perf_counter() - t0
+    history = run_epochs(model, loss_of, train_idx, val_idx, generator, name="density estimator",
+                         epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate,
+                         final_learning_rate=cfg.final_learning_rate)
     return model, history
