@@ -113,9 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     _, model_b, data_b = toy_pyhf_model(toy, batch_size=1000)
     speed["pyhf_logpdf_batched_1000"] = per_point(lambda r: model_b.logpdf(r, data_b), xp[:1000], repeat=2,
                                                     fixed_batch=True)
-    pt = Path(args.bundle).with_suffix(".pt")
-    if pt.is_file():
-        speed["surrogate_logpdf_only_graph"] = logpdf_only_speed(pt, card, x)
     best_sur = min(v["cpu_us"] for k, v in speed.items() if k.startswith("surrogate_logpdf"))
     speed["ratio_pyhf_one_point_over_surrogate"] = speed["pyhf_logpdf_one_point"]["cpu_us"] / best_sur
     speed["ratio_pyhf_batched_over_surrogate"] = speed["pyhf_logpdf_batched_1000"]["cpu_us"] / best_sur
@@ -186,33 +183,6 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
     return 0
-
-
-def logpdf_only_speed(pt: Path, card: dict, x: np.ndarray) -> dict[str, float]:
-    """The same weights exported without the gradient output: its cost per point."""
-    import tempfile
-
-    import torch
-
-    from hepsurrogates.models.bundle import ModelBundle
-    from hepsurrogates.training.likelihood.export import export_likelihood_bundle
-    from hepsurrogates.training.likelihood.network import LogLikelihoodNet
-
-    state = torch.load(pt)
-    net = LogLikelihoodNet(card["inputs"]["width"], card["network"]["hidden"], state["x_mean"], state["x_std"],
-                           float(state["y_mean"]), float(state["y_std"]), members=card["network"].get("members", 1))
-    if "q_hessian" in state:
-        net.set_baseline(state["q_centre"], float(state["q_value"]), state["q_gradient"], state["q_hessian"])
-    net.load_state_dict(state)
-    light = json.loads(json.dumps(card))
-    light["outputs"] = light["outputs"][:1]
-    light["likelihood"].pop("gradient_output", None)
-    with tempfile.TemporaryDirectory() as tmp:
-        bundle, _ = export_likelihood_bundle(net, dict(light, sha256="0" * 64), Path(tmp) / f"{card['name']}.onnx",
-                                             x[:256].astype(np.float32))
-        data = bundle.model_bytes
-    b = ModelBundle.from_bytes(data, family="likelihood")
-    return per_point(lambda r: b.predict(r.astype(np.float32)), x)
 
 
 if __name__ == "__main__":
